@@ -10,6 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bot import commands as bot_commands
+from escalation import cli as escalation_cli
 from knowledge_base import cli as kb_cli
 
 
@@ -20,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     kb_cli.register(commands)
+    escalation_cli.register(commands)
+    bot_commands.register(commands)
     return parser
 
 

@@ -1,0 +1,193 @@
+"""What the bot may ask of the persistence and escalation layer: plain data, no Telegram types.
+
+The bot's conversation engine talks only to these two protocols; `escalation.service`
+implements them on SQLAlchemy. Every method commits before it returns, so the bot can reply
+knowing its state is safe. Every method that changes something returns the `Effects` the bot
+must carry out (messages to send or edit), so that timers, pings and notices never live only
+in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Role(StrEnum):
+    PUPIL = "pupil"
+    TEACHER = "teacher"
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"  # waiting for the first offer (e.g. nobody on shift)
+    OFFERED = "offered"  # pings are out, nobody has taken it yet
+    ASSIGNED = "assigned"
+    WAITING_USER = "waiting_user"  # the volunteer asked something, the user has to answer
+    RELEASED = "released"  # handed back by its volunteer: offered again
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
+
+class Priority(StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"  # safeguarding: straight to the coordinators
+
+
+class Sender(StrEnum):
+    USER = "user"
+    VOLUNTEER = "volunteer"
+
+
+class Outcome(StrEnum):
+    """What became of a question the bot handled (for /stats and /nonrisposte)."""
+
+    ANSWERED = "answered"
+    CLARIFIED = "clarified"
+    SOLVED = "solved"
+    NOT_SOLVED = "not_solved"
+    ESCALATED = "escalated"
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    id: int
+    chat_id: int
+    pseudonym: str  # what volunteers and logs see, e.g. "alunno-7f3a"
+    role: Role | None
+    language: str
+    school: str | None
+    blocked: bool
+    state: str  # the conversation engine's state name (a string enum value)
+    context: dict[str, Any]  # small JSON-able context of the engine (last suggestions ...)
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerView:
+    id: int
+    code: str
+    name: str
+    chat_id: int | None
+    languages: tuple[str, ...]
+    paused: bool
+    is_coordinator: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    id: int
+    number: str  # short public number shown to people, e.g. "T-0042"
+    user_id: int
+    status: TicketStatus
+    priority: Priority
+    language: str
+    school: str | None
+    category: str | None
+    question: str
+    tried_entries: tuple[str, ...]
+    volunteer_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """Send a volunteer (or coordinator) an offer of a ticket with "take" / "pass" buttons."""
+
+    offer_id: int
+    chat_id: int
+    ticket: TicketView
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class PingEdit:
+    """Edit an earlier ping: it was taken by someone else, or it timed out."""
+
+    offer_id: int
+    chat_id: int
+    message_id: int
+    ticket: TicketView
+    reason: str  # "taken" | "taken_by_other" | "expired" | "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Tell someone something, by message key of the per-language texts."""
+
+    chat_id: int
+    language: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    pings: tuple[Ping, ...] = ()
+    edits: tuple[PingEdit, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TakeResult:
+    won: bool  # False: somebody else was faster, or the ticket is no longer open
+    ticket: TicketView
+    effects: Effects
+
+
+@dataclass(frozen=True, slots=True)
+class RelayTarget:
+    """Where a relayed message goes: the bot copies (never forwards) it to `chat_id`."""
+
+    ticket: TicketView
+    chat_id: int
+    language: str
+
+
+class UserStore(Protocol):
+    async def get_or_create_user(self, chat_id: int, language: str) -> UserView: ...
+    async def update_user(self, user_id: int, **fields: Any) -> UserView:
+        """Set role, language, school, state, context or blocked."""
+    async def forget_user(self, user_id: int) -> None:
+        """Delete the user's data (texts, tickets' texts); keep anonymous counts."""
+    async def claim_update(self, update_id: int) -> bool:
+        """Record a Telegram update id; False if it was already handled (a redelivery)."""
+    async def log_question(
+        self, user_id: int, text: str, action: str, entry_id: str | None
+    ) -> int: ...
+    async def set_outcome(self, question_id: int, outcome: Outcome) -> None: ...
+
+
+class EscalationService(Protocol):
+    async def open_ticket(
+        self,
+        user_id: int,
+        question: str,
+        *,
+        category: str | None = None,
+        tried_entries: tuple[str, ...] = (),
+        priority: Priority = Priority.NORMAL,
+    ) -> tuple[TicketView, Effects]: ...
+    async def record_ping_message(self, offer_id: int, message_id: int) -> None: ...
+    async def take(self, ticket_id: int, volunteer_chat_id: int) -> TakeResult: ...
+    async def pass_ticket(self, ticket_id: int, volunteer_chat_id: int) -> Effects: ...
+    async def release(self, ticket_id: int, volunteer_chat_id: int) -> Effects: ...
+    async def close(self, ticket_id: int, volunteer_chat_id: int) -> Effects: ...
+    async def rate(self, ticket_id: int, user_id: int, stars: int, solved: bool) -> None: ...
+    async def relay(
+        self,
+        sender: Sender,
+        chat_id: int,
+        *,
+        kind: str,  # "text" | "photo" | "voice" | "document"
+        text: str | None = None,
+        file_id: str | None = None,
+        ticket_number: str | None = None,  # which ticket a volunteer answers
+    ) -> RelayTarget | None: ...
+    async def link_volunteer(self, code: str, chat_id: int) -> VolunteerView | None: ...
+    async def volunteer_by_chat(self, chat_id: int) -> VolunteerView | None: ...
+    async def set_paused(self, volunteer_chat_id: int, paused: bool) -> None: ...
+    async def open_tickets_of(self, volunteer_chat_id: int) -> tuple[TicketView, ...]: ...
+    async def sweep(self, now: datetime | None = None) -> Effects:
+        """Escalate every acknowledgement that is due (safe to run in several processes)."""
