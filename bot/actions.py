@@ -1,0 +1,85 @@
+"""What goes into and out of the conversation engine: plain data, no Telegram types.
+
+The Telegram adapter turns an Update into an `Incoming`, calls the engine, and carries out the
+returned actions in order; the console demo does the same with stdin and stdout. Keeping this
+boundary small is what lets the conversation logic be tested fast and driven from a console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"  # text starting with "/": `command` holds the name, `text` the rest
+    CALLBACK = "callback"  # a button press: `callback_data` and `callback_id`
+    PHOTO = "photo"
+    VOICE = "voice"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    update_id: int
+    chat_id: int
+    kind: Kind
+    private: bool = True  # False in groups: the bot only offers a button to talk privately
+    message_id: int | None = None
+    text: str | None = None  # message text or photo caption; command arguments for COMMAND
+    command: str | None = None  # lower-cased, without "/" and "@botname"
+    file_id: str | None = None
+    callback_data: str | None = None
+    callback_id: str | None = None
+    reply_to_message_id: int | None = None
+    language_code: str | None = None  # the Telegram client's language, a hint for new users
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # packed callback data, at most 64 bytes (Telegram's limit)
+
+
+Keyboard = tuple[tuple[Button, ...], ...]  # rows of buttons
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    chat_id: int
+    text: str  # Telegram HTML; the adapter splits texts over 4,096 characters
+    buttons: Keyboard = ()
+    ping_offer_id: int | None = None  # a volunteer ping: record the sent message id for it
+    reply_to_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """Relay a message by copying it: the recipient never sees who sent it."""
+
+    from_chat_id: int
+    message_id: int
+    to_chat_id: int
+    caption: str | None = None  # replaces the caption of a photo, e.g. tagged with the ticket
+    ticket_id: int | None = None  # record the copied message id against this ticket
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCallback:
+    callback_id: str
+    text: str | None = None
+
+
+Action = Send | Edit | Copy | AnswerCallback
