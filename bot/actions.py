@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class Kind(StrEnum):
@@ -83,3 +84,16 @@ class AnswerCallback:
 
 
 Action = Send | Edit | Copy | AnswerCallback
+
+
+class Engine(Protocol):
+    """The conversation engine as the adapters (Telegram, console) see it."""
+
+    async def handle(self, incoming: Incoming) -> list[Action]:
+        """Everything to do for one update; state is committed before this returns."""
+
+    async def tick(self) -> list[Action]:
+        """Run the escalation sweeper (called periodically by the adapter's job queue)."""
+
+    async def sent(self, action: Send | Copy, message_id: int) -> None:
+        """Record the Telegram id of a message sent for a ping or a relay."""
