@@ -138,11 +138,45 @@ class TakeResult:
 
 @dataclass(frozen=True, slots=True)
 class RelayTarget:
-    """Where a relayed message goes: the bot copies (never forwards) it to `chat_id`."""
+    """Where a relayed message goes: the bot copies (never forwards) it to `chat_id`.
+
+    After copying, the bot hands the copy's message id to `record_relay_message(message_ref,
+    ...)`, so that a reply to the copy can be routed back to the ticket.
+    """
 
     ticket: TicketView
     chat_id: int
     language: str
+    message_ref: int | None = None  # the stored ticket_messages row
+
+
+class EscalationError(Exception):
+    """A request the escalation layer refuses; `key` names the per-language text to show."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(f"{key} {params}" if params else key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The coordinators' /stats numbers; times are measured from the tickets' timestamps."""
+
+    questions_today: int
+    questions_week: int
+    answered_by_bot: int  # this week: answered, clarified or solved without a human
+    escalated: int  # this week
+    median_first_reply_seconds: float | None  # tickets opened this week that got a reply
+    rated: int
+    mean_rating: float | None
+    solved_share: float | None  # of the rated tickets, how many said "solved"
+
+
+@dataclass(frozen=True, slots=True)
+class FrequentQuestion:
+    text: str
+    count: int
 
 
 class UserStore(Protocol):
@@ -184,7 +218,19 @@ class EscalationService(Protocol):
         text: str | None = None,
         file_id: str | None = None,
         ticket_number: str | None = None,  # which ticket a volunteer answers
+        message_id: int | None = None,  # the incoming Telegram message
+        reply_to_message_id: int | None = None,  # what it replies to, to pick the ticket
     ) -> RelayTarget | None: ...
+    async def record_relay_message(self, message_ref: int, message_id: int) -> None:
+        """Remember the id of the copy the bot sent for a `RelayTarget`."""
+    async def ticket_for_message(self, chat_id: int, message_id: int) -> TicketView | None:
+        """The ticket a ping or a relayed message (either copy) in that chat belongs to."""
+    async def ticket_by_number(self, number: str) -> TicketView | None: ...
+    async def sync_rota(self) -> None:
+        """Upsert the volunteers and coordinators of the current rota (at start and /reload)."""
+    async def stats(self) -> Stats: ...
+    async def frequent_unanswered(self, limit: int = 10) -> tuple[FrequentQuestion, ...]:
+        """This week's most frequent escalated or not-solved questions (/nonrisposte)."""
     async def link_volunteer(self, code: str, chat_id: int) -> VolunteerView | None: ...
     async def volunteer_by_chat(self, chat_id: int) -> VolunteerView | None: ...
     async def set_paused(self, volunteer_chat_id: int, paused: bool) -> None: ...
