@@ -15,12 +15,13 @@ class Problem:
     """One thing wrong in a KB file, located for the maintainer who has to fix it."""
 
     file: Path
-    line: int
+    line: int  # 0: the problem is with the file or directory as a whole
     message: str
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        return f"{where}: {self.message}"
 
 
 class KBLoadError(Exception):
@@ -77,6 +78,7 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     synonyms: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
+    files: tuple[Path, ...] = ()  # every YAML file read, settings included
 
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id == entry_id), None)
