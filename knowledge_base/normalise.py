@@ -1,0 +1,178 @@
+"""Turn chat text into comparable terms: the one normalisation every matcher in the project shares.
+
+Pupils write "il tablet nn si acendeee 😭", teachers write long formal messages, the FAQ is
+written in tidy sentences. Both sides go through the same steps so that they meet:
+
+1. `words`: lower case, accents stripped, English contractions opened ("won't" -> "will not"),
+   emojis and punctuation dropped, stretched letters folded ("nooo" -> "no"), short hyphenated
+   words joined ("wi-fi" -> "wifi").
+2. chat abbreviations expanded from the language's lexicon ("nn" -> "non", "pls" -> "please").
+3. every word stemmed (Snowball), so "accende", "accendere" and "accendeva" meet.
+4. synonym groups folded onto one term: the KB's own `_synonyms.yaml` first, then the small
+   generic lexicon; a group member may be several words ("sign in").
+5. stop words dropped, except negations, which change the meaning of a question.
+
+Typo correction needs the KB's vocabulary, so the matcher does it on top of these terms.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import NamedTuple
+
+import yaml
+
+_STEMMER_NAMES = {
+    "it": "italian",
+    "en": "english",
+    "fr": "french",
+    "de": "german",
+    "es": "spanish",
+    "pt": "portuguese",
+    "nl": "dutch",
+    "ro": "romanian",
+}
+_CONTRACTIONS = (
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\bcan'?t\b"), "can not"),
+    (re.compile(r"n't\b"), " not"),
+)
+_SHORT_HYPHENATED = re.compile(r"\b([a-z]{1,2})-([a-z]+)\b|\b([a-z]+)-([a-z]{1,2})\b")
+_NOT_A_WORD = re.compile(r"[^a-z0-9]+")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Generic language data for one language (knowledge_base/lexicon/<lang>.yaml)."""
+
+    stopwords: frozenset[str] = frozenset()
+    abbreviations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+
+class Term(NamedTuple):
+    """A normalised term and the user's word it came from (shown to maintainers)."""
+
+    term: str
+    word: str
+
+
+@functools.cache
+def load_lexicon(lang: str) -> Lexicon:
+    """The shipped lexicon for `lang`; an empty one for a language we have no data for."""
+    source = resources.files("knowledge_base") / "lexicon" / f"{lang}.yaml"
+    if not source.is_file():
+        return Lexicon()
+    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    return Lexicon(
+        stopwords=frozenset(str(w) for w in data.get("stopwords") or ()),
+        abbreviations={
+            str(k): tuple(words(str(v))) for k, v in (data.get("abbreviations") or {}).items()
+        },
+        synonyms=tuple(tuple(str(w) for w in group) for group in data.get("synonyms") or ()),
+    )
+
+
+def words(text: str) -> list[str]:
+    """Step 1: plain lower-case words without accents, emojis, punctuation or stretched letters."""
+    text = text.lower().replace("\u2019", "'").replace("`", "'")
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = _SHORT_HYPHENATED.sub(lambda m: "".join(g for g in m.groups() if g), text)
+    text = _NOT_A_WORD.sub(" ", text)
+    return [_STRETCHED.sub(r"\1", w) for w in text.split()]
+
+
+class Normaliser:
+    """Steps 2-5 for one language, with the KB's synonym groups folded in.
+
+    Built once per language when a KB is indexed; stems are cached because chat vocabulary is
+    small and repetitive.
+    """
+
+    def __init__(self, lang: str, synonyms: Iterable[Sequence[str]] = ()) -> None:
+        self.lang = lang
+        self.lexicon = load_lexicon(lang)
+        self._stemmer = _stemmer(lang)
+        self._stems: dict[str, str] = {}
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for group in (*synonyms, *self.lexicon.synonyms):
+            self._add_synonym_group(group)
+        self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+
+    def stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stemmer(word) if self._stemmer else word
+            self._stems[word] = stem
+        return stem
+
+    def _add_synonym_group(self, group: Sequence[str]) -> None:
+        members = [tuple(self.stem(w) for w in self._expand(words(str(m)))) for m in group]
+        members = [m for m in members if m]
+        if not members:
+            return
+        canonical = next(
+            (self._phrases[m] for m in members if m in self._phrases), " ".join(members[0])
+        )
+        for member in members:
+            self._phrases.setdefault(member, canonical)
+
+    def _expand(self, plain: Iterable[str]) -> list[str]:
+        expanded: list[str] = []
+        for word in plain:
+            expanded.extend(self.lexicon.abbreviations.get(word, (word,)))
+        return expanded
+
+    def terms(self, text: str) -> list[Term]:
+        """All steps: the terms of `text`, in order, each with the word it came from."""
+        plain = self._expand(words(text))
+        stems = [self.stem(w) for w in plain]
+        found: list[Term] = []
+        i = 0
+        while i < len(plain):
+            for size in range(min(self._longest_phrase, len(plain) - i), 0, -1):
+                canonical = self._phrases.get(tuple(stems[i : i + size]))
+                if canonical is not None:
+                    found.append(Term(canonical, " ".join(plain[i : i + size])))
+                    i += size
+                    break
+            else:
+                if plain[i] not in self.lexicon.stopwords:
+                    found.append(Term(stems[i], plain[i]))
+                i += 1
+        return found
+
+    def is_function_word(self, word: str) -> bool:
+        """True for the stop words and chat abbreviations that reveal this language."""
+        return word in self.lexicon.stopwords or word in self.lexicon.abbreviations
+
+
+def _stemmer(lang: str):
+    name = _STEMMER_NAMES.get(lang)
+    if name is None:
+        return None
+    import snowballstemmer  # imported here: only languages that are used pay for it
+
+    return snowballstemmer.stemmer(name).stemWord
+
+
+def normalise(text: str, lang: str, synonyms: Iterable[Sequence[str]] = ()) -> list[str]:
+    """The terms of `text` in `lang` (see the module docstring): what other matchers reuse."""
+    return [t.term for t in Normaliser(lang, synonyms).terms(text)]
+
+
+def detect_language(text: str, normalisers: Sequence[Normaliser]) -> str:
+    """The language whose function words the text uses most; the first one on a tie."""
+    plain = words(text)
+    best = max(normalisers, key=lambda n: sum(n.is_function_word(w) for w in plain))
+    return best.lang
