@@ -19,9 +19,13 @@ class Problem:
     message: str
     severity: Severity = "error"
 
+    @property
+    def where(self) -> str:
+        """'file:line', or just the file when the whole file or directory is at fault."""
+        return f"{self.file}:{self.line}" if self.line else str(self.file)
+
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        return f"{where}: {self.message}"
+        return f"{self.where}: {self.message}"
 
 
 class KBLoadError(Exception):
