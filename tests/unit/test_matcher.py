@@ -1,0 +1,137 @@
+"""The matcher on a small hand-made KB: weights, typos, the three decisions, languages."""
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.matcher import Matcher
+from knowledge_base.model import Entry, KnowledgeBase
+from knowledge_base.settings import MatchSettings
+
+
+def entry(entry_id, it, en=(), keywords=()):
+    questions = {"it": tuple(it)}
+    answer = {"it": f"risposta {entry_id}"}
+    if en:
+        questions["en"] = tuple(en)
+        answer["en"] = f"answer {entry_id}"
+    return Entry(id=entry_id, questions=questions, answer=answer, keywords=tuple(keywords))
+
+
+@pytest.fixture
+def kb():
+    return KnowledgeBase(
+        root=Path("kb"),
+        entries=(
+            entry("tablet-no-power",
+                  ["il tablet non si accende", "schermo nero, non parte più"],
+                  ["my tablet won't turn on"], keywords=["spento"]),
+            entry("tablet-not-charging",
+                  ["il tablet non si carica", "attacco il caricatore ma la batteria non sale"],
+                  ["the tablet does not charge"]),
+            entry("wifi-password",
+                  ["ho dimenticato la password del wifi", "non ricordo la chiave della rete"],
+                  ["I forgot the wifi password"]),
+            entry("printer-jam", ["la stampante inceppa la carta"], ["the printer jams"]),
+        ),
+        synonyms={"it": (("wifi", "wi-fi", "wireless"), ("tablet", "tab", "ipad"))},
+    )
+
+
+@pytest.fixture
+def matcher(kb):
+    return Matcher.build(kb)
+
+
+def test_a_clear_question_is_answered(matcher):
+    decision = matcher.match("il tab nn si accende piu")
+    assert (decision.action, decision.entry_id) == ("answer", "tablet-no-power")
+    assert decision.candidates[0].entry_id == "tablet-no-power"
+    assert decision.offered == ()
+
+
+def test_a_question_about_nothing_in_the_kb_is_escalated(matcher):
+    decision = matcher.match("mi aiuti con i compiti di storia?")
+    assert decision.action == "escalate"
+    assert decision.entry_id is None
+
+
+def test_a_question_between_two_entries_is_clarified(kb):
+    cautious = Matcher.build(kb, MatchSettings(answer_margin=30.0))
+    decision = cautious.match("il tablet non va")
+    assert decision.action == "clarify"
+    assert set(decision.offered) >= {"tablet-no-power", "tablet-not-charging"}
+    assert len(decision.offered) <= 3
+
+
+def test_thresholds_come_from_the_settings(kb):
+    strict = Matcher.build(kb, MatchSettings(answer_threshold=101.0))
+    assert strict.match("il tablet non si accende").action == "clarify"
+
+
+def test_candidates_are_best_first_and_at_most_five(matcher):
+    candidates = matcher.match("il tablet non si carica").candidates
+    scores = [c.score for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert 0 < len(candidates) <= 5
+    assert all(0 <= s <= 100 for s in scores)
+
+
+def test_matched_words_are_the_users_words(matcher):
+    top = matcher.match("il tab nn si accende").candidates[0]
+    assert "tab" in top.matched_words
+    assert "accende" in top.matched_words
+
+
+def test_a_word_every_entry_shares_counts_less():
+    shared = KnowledgeBase(root=Path("kb"), entries=(
+        entry("a", ["tablet lento"]), entry("b", ["tablet rotto"]), entry("c", ["tablet bagnato"]),
+    ))
+    index = Matcher.build(shared)._indexes["it"]
+    assert index.idf["tablet"] < index.idf["lent"]
+
+
+def test_a_distinctive_word_outweighs_a_shared_one():
+    shared = KnowledgeBase(root=Path("kb"), entries=(
+        entry("slow", ["tablet lento"]), entry("broken", ["tablet rotto"]),
+        entry("wet", ["tablet bagnato"]),
+    ))
+    assert Matcher.build(shared).match("il computer è lento").candidates[0].entry_id == "slow"
+
+
+def test_typos_are_corrected_to_the_kb_vocabulary(matcher):
+    decision = matcher.match("la stampantte incepa la carta")
+    assert (decision.action, decision.entry_id) == ("answer", "printer-jam")
+
+
+def test_short_unknown_words_are_not_corrected(matcher):
+    index = matcher._indexes["it"]
+    assert index.correct("zzz") is None
+    assert index.correct("stampantte") == index.normaliser.stem("stampante")
+
+
+def test_negation_changes_the_match():
+    kb = KnowledgeBase(root=Path("kb"), entries=(
+        entry("on", ["il tablet si accende da solo"]),
+        entry("off", ["il tablet non si accende"]),
+    ))
+    assert Matcher.build(kb).match("tablet non accende").candidates[0].entry_id == "off"
+
+
+def test_english_questions_find_english_phrasings(matcher):
+    decision = matcher.match("I forgot my wifi password")
+    assert (decision.language, decision.entry_id) == ("en", "wifi-password")
+
+
+def test_a_given_language_limits_the_search(matcher):
+    assert matcher.match("I forgot the wifi password", lang="it").language == "it"
+    assert matcher.match("ho dimenticato la password", lang="en").candidates[0].score < 100
+
+
+def test_keywords_point_at_their_entry(matcher):
+    assert matcher.match("spento").candidates[0].entry_id == "tablet-no-power"
+
+
+def test_an_empty_query_is_escalated(matcher):
+    assert matcher.match("   ").action == "escalate"
+    assert matcher.match("!!! 😭").candidates == ()

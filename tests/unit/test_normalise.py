@@ -1,0 +1,72 @@
+"""Each normalisation step on its own, then the whole chain."""
+
+from knowledge_base.normalise import Normaliser, detect_language, normalise, words
+
+
+def test_words_are_lower_case_without_accents():
+    assert words("PERCHÉ Così") == ["perche", "cosi"]
+
+
+def test_punctuation_and_emojis_are_dropped():
+    assert words("aiuto!!! 😭😭 ...il wifi?") == ["aiuto", "il", "wifi"]
+
+
+def test_stretched_letters_are_folded():
+    assert words("nooo spentooooo") == ["no", "spento"]
+
+
+def test_short_hyphenated_words_are_joined_and_long_ones_split():
+    assert words("wi-fi e-mail auto-aggiornamento") == ["wifi", "email", "auto", "aggiornamento"]
+
+
+def test_english_contractions_open_into_a_negation():
+    assert words("it won't start, I can't log in, doesn't charge") == [
+        "it", "will", "not", "start", "i", "can", "not", "log", "in", "does", "not", "charge"
+    ]
+
+
+def test_italian_chat_abbreviations_are_expanded():
+    assert normalise("nn va cmq", "it") == normalise("non va comunque", "it")
+    assert "non" in normalise("nn si accende", "it")
+
+
+def test_english_chat_abbreviations_are_expanded():
+    assert normalise("u cant login pls", "en") == normalise("you can not login please", "en")
+
+
+def test_stop_words_go_but_negations_stay():
+    assert normalise("il tablet non si accende", "it") == normalise("tablet non accende", "it")
+    assert "non" in normalise("il tablet non si accende", "it")
+    assert "not" in normalise("the tablet does not charge", "en")
+    assert "no" in normalise("no sound", "en")
+
+
+def test_stemming_brings_word_forms_together():
+    assert normalise("accendere", "it") == normalise("accende", "it")
+    assert normalise("charging", "en") == normalise("charges", "en")
+
+
+def test_kb_synonym_groups_fold_onto_one_term():
+    groups = [("wifi", "wi-fi", "wireless"), ("password", "pw", "credenziali")]
+    assert normalise("wireless", "it", groups) == normalise("wifi", "it", groups)
+    assert normalise("le credenziali", "it", groups) == normalise("la password", "it", groups)
+
+
+def test_a_synonym_may_be_several_words():
+    assert normalise("I cannot sign in", "en") == normalise("I cannot login", "en")
+
+
+def test_terms_remember_the_users_word():
+    terms = Normaliser("it").terms("il TABLET nn si accendeee")
+    assert [t.word for t in terms] == ["tablet", "non", "accende"]
+
+
+def test_a_language_without_a_lexicon_still_normalises():
+    assert normalise("Le Wi-Fi ne marche pas!", "fr")[:1] == ["le"]
+
+
+def test_language_is_detected_from_function_words():
+    normalisers = [Normaliser("it"), Normaliser("en")]
+    assert detect_language("il tablet nn si accende", normalisers) == "it"
+    assert detect_language("my ipad wont turn on", normalisers) == "en"
+    assert detect_language("tablet", normalisers) == "it"
