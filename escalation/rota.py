@@ -287,6 +287,7 @@ def load_rota(path: Path, *, languages: Collection[str] = KNOWN_LANGUAGES) -> Ro
 
 
 # The fields each part of the file may have: required first, then optional.
+_Schema = tuple[tuple[str, ...], tuple[str, ...]]
 _TOP = (("volunteers", "shifts"), ("timezone", "coordinators", "escalation", "quiet_hours"))
 _VOLUNTEER = (("name", "code", "languages"), ("schools", "skills"))
 _COORDINATOR = (("name", "code", "languages"), ())
@@ -446,9 +447,7 @@ class _RotaReader:
         return None if unknown else tuple(dict.fromkeys(codes))
 
     def _policy(self, top: dict[str, Any]) -> EscalationPolicy:
-        if "escalation" not in top:
-            return DEFAULT_POLICY
-        fields = self._fields(("escalation",), "escalation", _ESCALATION)
+        fields = self._section(top, "escalation", _ESCALATION)
         if fields is None:
             return DEFAULT_POLICY
         levels = DEFAULT_POLICY.levels
@@ -490,9 +489,7 @@ class _RotaReader:
         return Level(notify, count, timeout)  # type: ignore[arg-type]
 
     def _quiet_hours(self, top: dict[str, Any]) -> QuietHours:
-        if "quiet_hours" not in top:
-            return DEFAULT_QUIET_HOURS
-        fields = self._fields(("quiet_hours",), "quiet_hours", _QUIET_HOURS)
+        fields = self._section(top, "quiet_hours", _QUIET_HOURS)
         if fields is None:
             return DEFAULT_QUIET_HOURS
         latest = _MINUTES_A_DAY - 1
@@ -564,9 +561,7 @@ class _RotaReader:
             value = value[key]
         return value
 
-    def _fields(
-        self, where: YamlPath, what: str, schema: tuple[tuple[str, ...], tuple[str, ...]]
-    ) -> dict[str, Any] | None:
+    def _fields(self, where: YamlPath, what: str, schema: _Schema) -> dict[str, Any] | None:
         """The mapping at `where` if it is one; unknown and missing fields are problems."""
         value = self._value(where)
         if not isinstance(value, dict):
@@ -587,6 +582,10 @@ class _RotaReader:
             if key not in value and key not in misspelt:  # a typo is reported once, above
                 self._problem(where, f"{what} is missing the required field '{key}'")
         return value
+
+    def _section(self, top: dict[str, Any], name: str, schema: _Schema) -> dict[str, Any] | None:
+        """An optional top-level group of fields; None when absent or not a mapping."""
+        return self._fields((name,), name, schema) if name in top else None
 
     def _list(self, fields: dict[str, Any], where: YamlPath) -> list[Any]:
         value = fields.get(where[-1])
