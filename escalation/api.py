@@ -109,7 +109,7 @@ class PingEdit:
     chat_id: int
     message_id: int
     ticket: TicketView
-    reason: str  # "taken" | "taken_by_other" | "expired" | "closed"
+    reason: str  # "taken" | "taken_by_other" | "passed" | "expired" | "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,15 @@ class Effects:
     pings: tuple[Ping, ...] = ()
     edits: tuple[PingEdit, ...] = ()
     notices: tuple[Notice, ...] = ()
+
+    def merge(self, *others: Effects) -> Effects:
+        """These effects followed by `others`, in order."""
+        every = (self, *others)
+        return Effects(
+            pings=tuple(p for e in every for p in e.pings),
+            edits=tuple(m for e in every for m in e.edits),
+            notices=tuple(n for e in every for n in e.notices),
+        )
 
 
 @dataclass(frozen=True, slots=True)
