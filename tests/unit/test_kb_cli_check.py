@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-
-EVAL_KB = Path(__file__).parents[2] / ".." / "shared" / "eval" / "kb"
+from tests.unit.kb_files import EVAL_KB, write_kb_file
 
 TWO_ENTRIES = """\
 category: tablet
@@ -43,12 +42,6 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def write(name: str, text: str) -> None:
-    path = Path("kb") / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str]]:
     code = main(argv)
     return code, capsys.readouterr().out.splitlines()
@@ -68,8 +61,8 @@ def test_check_passes_the_shipped_faq_by_default(capsys):
 
 
 def test_check_prints_errors_first_then_warnings_then_a_summary(capsys):
-    write("a.yaml", TWO_ENTRIES)
-    write("b.yaml", ONE_PHRASING + "- id: Wifi Slow\n  questions: {it: [lento]}\n")
+    write_kb_file("a.yaml", TWO_ENTRIES)
+    write_kb_file("b.yaml", ONE_PHRASING + "- id: Wifi Slow\n  questions: {it: [lento]}\n")
     assert run(capsys, "kb", "check", "kb") == (
         1,
         [
@@ -86,7 +79,7 @@ def test_check_prints_errors_first_then_warnings_then_a_summary(capsys):
 
 
 def test_warnings_pass_unless_strict(capsys):
-    write("a.yaml", TWO_ENTRIES + textwrap.indent(ONE_PHRASING, "  "))
+    write_kb_file("a.yaml", TWO_ENTRIES + textwrap.indent(ONE_PHRASING, "  "))
     code, lines = run(capsys, "kb", "check", "kb")
     assert (code, lines[-1]) == (0, "OK: 3 entries in 1 file, 2 warnings")
     code, lines = run(capsys, "kb", "check", "--strict", "kb")
@@ -107,9 +100,11 @@ def test_check_of_a_missing_directory(capsys):
 
 
 def test_stats_shows_categories_languages_phrasings_and_keywords(capsys):
-    write("a.yaml", TWO_ENTRIES)
-    write("more/b.yaml", ONE_PHRASING)
-    write("_synonyms.yaml", "it:\n  - [tablet, tab]\n  - [lento, piano]\nen:\n  - [slow, laggy]\n")
+    write_kb_file("a.yaml", TWO_ENTRIES)
+    write_kb_file("more/b.yaml", ONE_PHRASING)
+    write_kb_file(
+        "_synonyms.yaml", "it:\n  - [tablet, tab]\n  - [lento, piano]\nen:\n  - [slow, laggy]\n"
+    )
     assert run(capsys, "kb", "stats", "kb") == (
         0,
         [
@@ -130,7 +125,7 @@ def test_stats_shows_categories_languages_phrasings_and_keywords(capsys):
 
 
 def test_stats_of_a_broken_kb_lists_its_errors(capsys):
-    write("a.yaml", "- id: tablet-no-power\n")
+    write_kb_file("a.yaml", "- id: tablet-no-power\n")
     code = main(["kb", "stats", "kb"])
     assert code == 1
     assert capsys.readouterr().err.splitlines() == [
@@ -142,7 +137,7 @@ def test_stats_of_a_broken_kb_lists_its_errors(capsys):
 
 
 def test_the_installed_helpdesk_command_checks_a_kb():
-    write("a.yaml", TWO_ENTRIES.replace("answer: {it: Riavvialo., en: Restart it.}", ""))
+    write_kb_file("a.yaml", TWO_ENTRIES.replace("answer: {it: Riavvialo., en: Restart it.}", ""))
     helpdesk = Path(sys.executable).parent / "helpdesk"
     result = subprocess.run(
         [str(helpdesk), "kb", "check", "kb"], capture_output=True, text=True, check=False

@@ -9,8 +9,7 @@ import pytest
 
 from knowledge_base.loader import load_kb
 from knowledge_base.model import KBLoadError, KnowledgeBase
-
-EVAL_KB = Path(__file__).parents[2] / ".." / "shared" / "eval" / "kb"
+from tests.unit.kb_files import EVAL_KB, write_kb_file
 
 GOOD_ENTRY = """\
 - id: tablet-no-power
@@ -29,15 +28,8 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def write(name: str, text: str) -> Path:
-    path = Path("kb") / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
-
-
 def errors_of(text: str, name: str = "a.yaml") -> list[str]:
-    write(name, text)
+    write_kb_file(name, text)
     with pytest.raises(KBLoadError) as caught:
         load_kb(Path("kb"))
     return [str(problem) for problem in caught.value.errors]
@@ -45,7 +37,7 @@ def errors_of(text: str, name: str = "a.yaml") -> list[str]:
 
 def warnings_of(*files: tuple[str, str]) -> list[str]:
     for name, text in files:
-        write(name, text)
+        write_kb_file(name, text)
     return [str(problem) for problem in load_kb(Path("kb")).warnings]
 
 
@@ -73,7 +65,7 @@ def test_the_development_kb_loads_without_problems():
 
 
 def test_an_entry_file_with_category_and_every_optional_field():
-    write(
+    write_kb_file(
         "tablet.yaml",
         """\
         category: tablet
@@ -112,32 +104,34 @@ def test_an_entry_file_with_category_and_every_optional_field():
 
 
 def test_a_bare_list_of_entries_is_an_entry_file():
-    write("a.yaml", GOOD_ENTRY)
+    write_kb_file("a.yaml", GOOD_ENTRY)
     kb = load_kb(Path("kb"))
     assert [e.id for e in kb.entries] == ["tablet-no-power"]
     assert kb.entries[0].category is None
 
 
 def test_files_are_read_recursively_in_sorted_order():
-    write("z.yml", entry(id="id: z-entry"))
-    write("b/deeper/a.yaml", entry(id="id: b-entry"))
-    write("a.yaml", entry(id="id: a-entry"))
-    write("notes.txt", "not a KB file")
+    write_kb_file("z.yml", entry(id="id: z-entry"))
+    write_kb_file("b/deeper/a.yaml", entry(id="id: b-entry"))
+    write_kb_file("a.yaml", entry(id="id: a-entry"))
+    write_kb_file("notes.txt", "not a KB file")
     kb = load_kb(Path("kb"))
     assert [e.id for e in kb.entries] == ["a-entry", "b-entry", "z-entry"]
     assert kb.files == (Path("kb/a.yaml"), Path("kb/b/deeper/a.yaml"), Path("kb/z.yml"))
 
 
 def test_synonyms_come_from_the_settings_file_even_in_a_subdirectory():
-    write("a.yaml", GOOD_ENTRY)
-    write("settings/_synonyms.yaml", "it:\n  - [wifi, wi-fi, rete]\nen:\n  - [laptop, pc]\n")
+    write_kb_file("a.yaml", GOOD_ENTRY)
+    write_kb_file(
+        "settings/_synonyms.yaml", "it:\n  - [wifi, wi-fi, rete]\nen:\n  - [laptop, pc]\n"
+    )
     kb = load_kb(Path("kb"))
     assert dict(kb.synonyms) == {"it": (("wifi", "wi-fi", "rete"),), "en": (("laptop", "pc"),)}
     assert len(kb.entries) == 1
 
 
 def test_the_loaded_kb_cannot_be_changed():
-    write("a.yaml", GOOD_ENTRY)
+    write_kb_file("a.yaml", GOOD_ENTRY)
     kb = load_kb(Path("kb"))
     assert isinstance(kb.entries, tuple)
     with pytest.raises(TypeError):
@@ -147,7 +141,7 @@ def test_the_loaded_kb_cannot_be_changed():
 
 
 def test_absolute_paths_inside_the_current_directory_are_shown_relative(tmp_path: Path):
-    write("a.yaml", entry(answer="answer: {it: Collega il caricatore.}"))
+    write_kb_file("a.yaml", entry(answer="answer: {it: Collega il caricatore.}"))
     with pytest.raises(KBLoadError) as caught:
         load_kb(tmp_path / "kb")
     assert str(caught.value.errors[0]).startswith("kb/a.yaml:5: ")
@@ -182,9 +176,9 @@ def test_a_key_written_twice_in_one_entry_is_an_error():
 
 
 def test_a_broken_file_does_not_stop_the_others_from_being_checked():
-    write("a.yaml", "- id: [a, b\n  questions: x\n")
-    write("b.yaml", entry(answer="answer: {it: Collega il caricatore.}"))
-    write("c.yaml", entry(id="id: other-entry"))
+    write_kb_file("a.yaml", "- id: [a, b\n  questions: x\n")
+    write_kb_file("b.yaml", entry(answer="answer: {it: Collega il caricatore.}"))
+    write_kb_file("c.yaml", entry(id="id: other-entry"))
     with pytest.raises(KBLoadError) as caught:
         load_kb(Path("kb"))
     assert [str(p) for p in caught.value.errors] == [
@@ -194,7 +188,7 @@ def test_a_broken_file_does_not_stop_the_others_from_being_checked():
 
 
 def test_a_duplicate_id_names_both_places():
-    write("a.yaml", GOOD_ENTRY)
+    write_kb_file("a.yaml", GOOD_ENTRY)
     assert errors_of("# the same entry again\n" + GOOD_ENTRY, name="b.yaml") == [
         "kb/b.yaml:2: entry 'tablet-no-power': the id is already used at kb/a.yaml:1"
     ]
@@ -331,8 +325,8 @@ def test_an_entry_must_be_a_mapping():
 
 
 def test_a_directory_with_no_entries():
-    write("_synonyms.yaml", "it:\n  - [wifi, rete]\n")
-    write("empty.yaml", "# nothing yet\n")
+    write_kb_file("_synonyms.yaml", "it:\n  - [wifi, rete]\n")
+    write_kb_file("empty.yaml", "# nothing yet\n")
     with pytest.raises(KBLoadError) as caught:
         load_kb(Path("kb"))
     assert [str(p) for p in caught.value.errors] == ["kb: no entries found (2 YAML files here)"]
@@ -348,7 +342,7 @@ def test_a_path_that_does_not_exist_or_is_a_file():
     assert str(caught.value) == (
         "nowhere: no such directory: give the directory that holds the FAQ files"
     )
-    faq = write("a.yaml", GOOD_ENTRY)
+    faq = write_kb_file("a.yaml", GOOD_ENTRY)
     with pytest.raises(KBLoadError) as caught:
         load_kb(faq)
     assert str(caught.value) == (
@@ -357,8 +351,8 @@ def test_a_path_that_does_not_exist_or_is_a_file():
 
 
 def test_every_problem_of_every_file_is_reported_at_once_and_nothing_is_loaded():
-    write("a.yaml", entry(escalate="escalate: maybe") + entry(id="id: Bad_Id"))
-    write("b.yaml", entry(id="id: other", qestions="qestions: {}"))
+    write_kb_file("a.yaml", entry(escalate="escalate: maybe") + entry(id="id: Bad_Id"))
+    write_kb_file("b.yaml", entry(id="id: other", qestions="qestions: {}"))
     with pytest.raises(KBLoadError) as caught:
         load_kb(Path("kb"))
     assert [(p.file.name, p.line) for p in caught.value.errors] == [
@@ -373,15 +367,15 @@ def test_every_problem_of_every_file_is_reported_at_once_and_nothing_is_loaded()
 
 
 def test_warnings_do_not_fail_the_load_and_errors_carry_them_too():
-    write("a.yaml", GOOD_ENTRY)
-    write("_synonims.yaml", "it: []\n")
+    write_kb_file("a.yaml", GOOD_ENTRY)
+    write_kb_file("_synonims.yaml", "it: []\n")
     kb = load_kb(Path("kb"))
     assert isinstance(kb, KnowledgeBase)
     assert [str(w) for w in kb.warnings] == [
         "kb/_synonims.yaml: unknown settings file, ignored (did you mean '_synonyms'?); "
         "known: _synonyms.yaml"
     ]
-    write("b.yaml", entry(id="id: Bad"))
+    write_kb_file("b.yaml", entry(id="id: Bad"))
     with pytest.raises(KBLoadError) as caught:
         load_kb(Path("kb"))
     assert [(p.file.name, p.severity) for p in caught.value.problems] == [
@@ -459,7 +453,7 @@ def test_a_synonym_in_two_groups_of_one_language():
 
 
 def test_a_malformed_synonyms_file_is_an_error():
-    write("a.yaml", GOOD_ENTRY)
+    write_kb_file("a.yaml", GOOD_ENTRY)
     assert errors_of("it:\n  - [wifi, rete]\n  - wifi\nen: wifi\n", name="_synonyms.yaml") == [
         "kb/_synonyms.yaml:3: 'it' group 2 must be a list of words like [wifi, wi-fi]",
         "kb/_synonyms.yaml:4: 'en' must be a list of synonym groups, but it is the text 'wifi'",
