@@ -19,6 +19,7 @@ from knowledge_base.yamlsource import (
     YamlDocument,
     YamlPath,
     YamlSyntaxError,
+    closest,
     describe,
     did_you_mean,
     read_yaml,
@@ -63,8 +64,11 @@ class _Placed:
     doc: YamlDocument
     path: YamlPath
 
+    def line_of(self, where: YamlPath) -> int:
+        return self.doc.line_of((*self.path, *where))
+
     def problem(self, where: YamlPath, message: str, severity: Severity) -> Problem:
-        return Problem(self.file, self.doc.line_of((*self.path, *where)), message, severity)
+        return Problem(self.file, self.line_of(where), message, severity)
 
 
 class _Reader:
@@ -83,9 +87,6 @@ class _Reader:
     def add(self, file: Path, line: int, message: str, severity: Severity = "error") -> None:
         self.problems.append(Problem(file, line, message, severity))
 
-    def problems_of(self, severity: Severity) -> list[Problem]:
-        return [p for p in self.problems if p.severity == severity]
-
     def read_directory(self, root: Path) -> None:
         if not root.is_dir():
             reason = "is a file, not a directory" if root.exists() else "no such directory"
@@ -97,7 +98,7 @@ class _Reader:
         for file in self.files:
             self.read_file(file)
         # A file that could not be read may hold the entries: its error says enough.
-        if not self.raw_entries and not self.problems_of("error"):
+        if not self.raw_entries and all(p.severity != "error" for p in self.problems):
             count = len(self.files)
             files = (
                 f"{count} YAML file{'s' * (count != 1)}" if count else "no *.yaml or *.yml files"
@@ -148,25 +149,7 @@ class _Reader:
         """The raw entries of a file, their path in it and the file's category."""
         value = doc.value
         if isinstance(value, dict):
-            unknown = [key for key in value if key not in _FILE_FIELDS]
-            for key in unknown:
-                hint = did_you_mean(key, _FILE_FIELDS)
-                message = (
-                    f"unknown top-level field '{key}'{hint}; a file has category: and entries:"
-                )
-                self.add(where, doc.line_of((key,)), message)
-            category = value.get("category")
-            if category is not None and not isinstance(category, str):
-                message = f"'category' must be text, but it is {describe(category)}"
-                self.add(where, doc.line_of(("category",)), message)
-            items = value.get("entries")
-            if "entries" not in value and not any(did_you_mean(k, _FILE_FIELDS) for k in unknown):
-                self.add(where, 1, "no 'entries:' list (or write the file as a bare list)")
-            if items is not None and not isinstance(items, list):
-                message = f"'entries' must be a list of entries, but it is {describe(items)}"
-                self.add(where, doc.line_of(("entries",)), message)
-                items = None
-            return items or [], ("entries",), category if isinstance(category, str) else None
+            return self.wrapped_entries(where, doc, value)
         if isinstance(value, list):
             return value, (), None
         if value is None:
@@ -175,6 +158,30 @@ class _Reader:
             message = f"an entry file must be a list of entries, but it is {describe(value)}"
             self.add(where, 1, message)
         return [], (), None
+
+    def wrapped_entries(
+        self, where: Path, doc: YamlDocument, value: dict[Any, Any]
+    ) -> tuple[list[Any], YamlPath, str | None]:
+        """The entries of a `{category: ..., entries: [...]}` file."""
+        unknown = [key for key in value if key not in _FILE_FIELDS]
+        for key in unknown:
+            hint = did_you_mean(key, _FILE_FIELDS)
+            message = f"unknown top-level field '{key}'{hint}; a file has category: and entries:"
+            self.add(where, doc.line_of((key,)), message)
+        # "unknown top-level field 'entires' (did you mean 'entries'?)" already says it
+        if "entries" not in value and "entries" not in {closest(k, _FILE_FIELDS) for k in unknown}:
+            self.add(where, 1, "no 'entries:' list (or write the file as a bare list)")
+        category = value.get("category")
+        if category is not None and not isinstance(category, str):
+            message = f"'category' must be text, but it is {describe(category)}"
+            self.add(where, doc.line_of(("category",)), message)
+            category = None
+        items = value.get("entries")
+        if items is not None and not isinstance(items, list):
+            message = f"'entries' must be a list of entries, but it is {describe(items)}"
+            self.add(where, doc.line_of(("entries",)), message)
+            items = None
+        return items or [], ("entries",), category
 
     def note_id(self, item: Any, where: Path, doc: YamlDocument, path: YamlPath) -> None:
         entry_id = item.get("id") if isinstance(item, dict) else None
@@ -228,19 +235,16 @@ class _Reader:
 
     def check_phrasings(self) -> None:
         """Warn about a phrasing (compared as plain words) that two entries both claim."""
-        first_places: dict[str, tuple[_Placed, int]] = {}
+        first_places: dict[str, tuple[_Placed, YamlPath]] = {}
         for placed in self.placed:
             for lang, phrasings in placed.entry.questions.items():
                 for index, phrasing in enumerate(phrasings):
                     here = ("questions", lang, index)
-                    line = placed.doc.line_of((*placed.path, *here))
-                    first, first_line = first_places.setdefault(
-                        plain_text(phrasing), (placed, line)
-                    )
+                    first, there = first_places.setdefault(plain_text(phrasing), (placed, here))
                     if first is not placed:
                         message = (
                             f"entry '{placed.entry.id}': the phrasing '{phrasing}' is also under "
-                            f"entry '{first.entry.id}' ({first.file}:{first_line})"
+                            f"entry '{first.entry.id}' ({first.file}:{first.line_of(there)})"
                         )
                         self.problems.append(placed.problem(here, message, "warning"))
 

@@ -315,6 +315,21 @@ def test_the_shape_of_an_entry_file():
     assert errors_of("just some text\n") == [
         "kb/a.yaml:1: an entry file must be a list of entries, but it is the text 'just some text'"
     ]
+    assert errors_of("# tablets\ncategory: [tablet]\n") == [
+        "kb/a.yaml:1: no 'entries:' list (or write the file as a bare list)",
+        "kb/a.yaml:2: 'category' must be text, but it is a list",
+    ]
+
+
+def test_a_file_that_is_not_utf8():
+    Path("kb").mkdir()
+    Path("kb/a.yaml").write_bytes(b"- id: a\n  title: {it: perch\xe9}\n")
+    with pytest.raises(KBLoadError) as caught:
+        load_kb(Path("kb"))
+    assert (
+        str(caught.value)
+        == "kb/a.yaml:2: invalid YAML: the file is not UTF-8 text; save it as UTF-8"
+    )
 
 
 def test_an_entry_must_be_a_mapping():
