@@ -1,9 +1,121 @@
-"""`helpdesk rota check` (placeholder until the rota lands)."""
+"""`helpdesk rota check` and `helpdesk rota show`: a coordinator tries an edit of the rota
+before the bot loads it.
+
+    helpdesk rota check [FILE]              every problem as FILE:LINE: message; exit 1 on errors
+    helpdesk rota show [FILE] [--at ISO]    who is on shift now (or at a time), quiet hours
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+from escalation.rota import SHIPPED_ROTA, Rota, RotaLoadError, Volunteer, load_rota
+from knowledge_base.model import Problem
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `rota` command group."""
+    rota = commands.add_parser("rota", help="check the volunteer rota, see who is on shift")
+    rota_commands = rota.add_subparsers(dest="rota_command", required=True, metavar="ROTA_COMMAND")
+    file_help = "the rota file (default: the shipped example, escalation/rota.yaml)"
+
+    check = rota_commands.add_parser("check", help="list every problem in a rota file")
+    check.add_argument("file", nargs="?", type=Path, default=SHIPPED_ROTA, help=file_help)
+    check.set_defaults(handler=check_rota)
+
+    show = rota_commands.add_parser("show", help="who is on shift now or at a given time")
+    show.add_argument("file", nargs="?", type=Path, default=SHIPPED_ROTA, help=file_help)
+    show.add_argument(
+        "--at",
+        type=_iso_time,
+        help="a date and time such as 2026-12-01T09:30 (rota time unless it has an offset)",
+    )
+    show.set_defaults(handler=show_rota)
+
+
+def check_rota(args: argparse.Namespace) -> int:
+    rota = _load(args.file)
+    if rota is None:
+        return 1
+    counts = ", ".join(
+        _plural(len(items), noun)
+        for items, noun in (
+            (rota.volunteers, "volunteer"),
+            (rota.coordinators, "coordinator"),
+            (rota.shifts, "shift"),
+        )
+    )
+    print(f"{args.file}: OK: {counts}; {_plural(len(rota.warnings), 'warning')}")
+    return 0
+
+
+def show_rota(args: argparse.Namespace) -> int:
+    rota = _load(args.file, quiet_if_fine=True)
+    if rota is None:
+        return 1
+    at: datetime = args.at or datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=rota.timezone)
+    print(f"{_when(at, rota)} ({at.astimezone(UTC):%H:%M} UTC)")
+    print(f"quiet hours {rota.quiet_hours}: {'yes' if rota.is_quiet(at) else 'no'}")
+    on_shift = rota.on_shift(at)
+    print(f"on shift: {len(on_shift) or 'nobody'}")
+    for volunteer in on_shift:
+        print(f"  {_describe(volunteer)}")
+    if rota.is_quiet(at) or not on_shift:
+        help_time = rota.next_help_time(at)
+        later = _when(help_time, rota) if help_time else "never (no shift outside quiet hours)"
+        print(f"next help: {later}")
+    return 0
+
+
+def _load(path: Path, *, quiet_if_fine: bool = False) -> Rota | None:
+    """The rota, after printing its problems; None if it has errors (summary printed too)."""
+    try:
+        rota = load_rota(path)
+    except RotaLoadError as error:
+        for problem in error.problems:
+            print(_located(problem))
+        errors = sum(p.severity == "error" for p in error.problems)
+        warnings = len(error.problems) - errors
+        print(f"{path}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+        return None
+    if not quiet_if_fine:
+        for warning in rota.warnings:
+            print(_located(warning))
+    return rota
+
+
+def _located(problem: Problem) -> str:
+    if problem.severity == "warning":
+        return str(dataclasses.replace(problem, message=f"warning: {problem.message}"))
+    return str(problem)
+
+
+def _describe(volunteer: Volunteer) -> str:
+    parts = [f"{volunteer.name} ({volunteer.code})", ", ".join(sorted(volunteer.languages))]
+    if volunteer.schools:
+        parts.append("schools: " + ", ".join(sorted(volunteer.schools)))
+    if volunteer.skills:
+        parts.append("skills: " + ", ".join(sorted(volunteer.skills)))
+    return "  ".join(parts)
+
+
+def _when(at: datetime, rota: Rota) -> str:
+    return f"{at.astimezone(rota.timezone):%a %Y-%m-%d %H:%M} {rota.timezone.key}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date and time such as 2026-12-01T09:30"
+        ) from None

@@ -320,7 +320,15 @@ class _RotaReader:
         policy = self._policy(top)
         quiet_hours = self._quiet_hours(top)
         timezone = self._timezone(top)
-        self._warn_about_gaps(top, volunteers, coordinators, shifts)
+        if not any(p.severity == "error" for p in self.problems):
+            # With an entry in error left out, these would only echo that error.
+            self._warn_about_gaps(volunteers, shifts)
+        if not coordinators:
+            self._problem(
+                ("coordinators",),
+                "no coordinators: urgent questions and tickets nobody takes have nobody to go to",
+                "warning",
+            )
         warnings = sorted((p for p in self.problems if p.severity == "warning"), key=_line)
         return Rota(
             volunteers, coordinators, shifts, policy, quiet_hours, timezone, tuple(warnings)
@@ -520,12 +528,10 @@ class _RotaReader:
             return ZoneInfo(DEFAULT_TIMEZONE)
 
     def _warn_about_gaps(
-        self,
-        top: dict[str, Any],
-        volunteers: tuple[Volunteer, ...],
-        coordinators: tuple[Coordinator, ...],
-        shifts: tuple[Shift, ...],
+        self, volunteers: tuple[Volunteer, ...], shifts: tuple[Shift, ...]
     ) -> None:
+        """Volunteers in no shift and days without one (call only on a rota without errors,
+        where every volunteer listed was read, in order)."""
         in_shifts = {code for shift in shifts for code in shift.volunteers}
         for index, volunteer in enumerate(volunteers):
             if volunteer.code not in in_shifts:
@@ -536,17 +542,11 @@ class _RotaReader:
                     "warning",
                 )
         days = {shift.day for shift in shifts if shift.volunteers}
-        if len(days) < len(DAYS) and "shifts" in top:
+        if len(days) < len(DAYS):
             empty = ", ".join(name for number, name in enumerate(DAYS) if number not in days)
             self._problem(
                 ("shifts",),
                 f"no shift on {empty}: questions asked then wait for the next shift",
-                "warning",
-            )
-        if not coordinators:
-            self._problem(
-                ("coordinators",),
-                "no coordinators: urgent questions and tickets nobody takes have nobody to go to",
                 "warning",
             )
 
