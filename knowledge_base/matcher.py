@@ -11,6 +11,7 @@ How an entry is scored and how the decision is taken is described in `settings.M
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -92,7 +93,6 @@ class _LanguageIndex:
 
         self.phrasings: list[_Phrasing] = []
         self.entry_phrasings: list[list[int]] = []
-        self.phrasing_index: dict[str, list[int]] = defaultdict(list)
         for number, terms_of_entry in enumerate(phrasing_terms):
             own = []
             for terms in terms_of_entry:
@@ -100,8 +100,6 @@ class _LanguageIndex:
                 if not unique:
                     continue
                 own.append(len(self.phrasings))
-                for term in unique:
-                    self.phrasing_index[term].append(len(self.phrasings))
                 weight = sum(self.idf[t] for t in unique)
                 self.phrasings.append(_Phrasing(number, unique, weight, " ".join(terms)))
             self.entry_phrasings.append(own)
@@ -163,28 +161,8 @@ class _LanguageIndex:
         total = sum(weights.values())
         if not total:
             return {}
-        on_phrasing: dict[int, float] = defaultdict(float)
-        on_entry: dict[int, float] = defaultdict(float)
-        on_answer: dict[int, float] = defaultdict(float)
-        for term, weight in weights.items():
-            for number in self.phrasing_index.get(term, ()):
-                on_phrasing[number] += weight
-            for number in self.entry_index.get(term, ()):
-                on_entry[number] += weight
-            for number in self.answer_index.get(term, ()):
-                on_answer[number] += weight
-        quick: dict[int, float] = {}
-        for number in on_entry.keys() | on_answer.keys():
-            best = max(
-                (self._overlap(on_phrasing[p], total, p) for p in self.entry_phrasings[number]
-                 if p in on_phrasing),
-                default=0.0,
-            )
-            quick[number] = (
-                s.phrasing_weight * best
-                + s.entry_weight * on_entry.get(number, 0.0) / total
-                + s.answer_weight * on_answer.get(number, 0.0) / total
-            )
+        quick = {number: self._quick_score(number, weights, total)
+                 for number in self._shortlist(weights)}
         shortlist = sorted(quick, key=quick.__getitem__, reverse=True)[: s.rescored_entries]
         query_text = " ".join(t.term for t in terms)
         scored = {}
@@ -197,6 +175,38 @@ class _LanguageIndex:
             matched = tuple(t.word for t in terms if t.term in self.entry_terms[number])
             scored[number] = (100 * quick[number] + s.fuzzy_weight * similarity, matched)
         return scored
+
+    def _shortlist(self, weights: Mapping[str, float]) -> list[int]:
+        """The entries worth scoring: those sharing the most weight with the query.
+
+        Candidates come from the query's rarer terms; a term found in more entries than
+        `common_term_entries` only scores the candidates, so a word such as "tablet" in a
+        10,000-entry KB does not make every query touch every entry.
+        """
+        s = self.settings
+        limit = max(s.common_term_entries, len(self.entry_ids) * s.common_term_share)
+        rare = {t: w for t, w in weights.items() if len(self.entry_index.get(t, ())) <= limit}
+        shared: dict[int, float] = defaultdict(float)
+        for term, weight in (rare or weights).items():
+            for number in self.entry_index.get(term, ()):
+                shared[number] += s.entry_weight * weight
+            for number in self.answer_index.get(term, ()):
+                shared[number] += s.answer_weight * weight
+        return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
+
+    def _quick_score(self, number: int, weights: Mapping[str, float], total: float) -> float:
+        """Every evidence but the fuzzy similarity, as a share (0-1)."""
+        s = self.settings
+        entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
+        best = 0.0
+        for p in self.entry_phrasings[number]:
+            matched = sum(w for t, w in weights.items() if t in self.phrasings[p].terms)
+            if matched:
+                best = max(best, self._overlap(matched, total, p))
+        on_entry = sum(w for t, w in weights.items() if t in entry_terms)
+        on_answer = sum(w for t, w in weights.items() if t in answer_terms)
+        return (s.phrasing_weight * best
+                + (s.entry_weight * on_entry + s.answer_weight * on_answer) / total)
 
     def _overlap(self, matched: float, query_total: float, phrasing: int) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""

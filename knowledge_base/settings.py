@@ -37,4 +37,7 @@ class MatchSettings:
     clarify_window: float = 15.0
     max_offered: int = 3
     max_candidates: int = 5
+    shortlisted_entries: int = 100
+    common_term_entries: int = 200
+    common_term_share: float = 0.02
     rescored_entries: int = 20
