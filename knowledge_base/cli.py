@@ -11,12 +11,11 @@ import argparse
 import statistics
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 from knowledge_base import cli_match
 from knowledge_base.loader import SHIPPED_FAQ, load_kb, shown
-from knowledge_base.model import KBLoadError, KnowledgeBase, Problem
+from knowledge_base.model import KBLoadError, KnowledgeBase
 
 _FEWEST_SHOWN = 5
 
@@ -66,10 +65,7 @@ def run_check(args: argparse.Namespace) -> int:
             f"{_count(len(errors), 'error')}, {_count(len(warnings), 'warning')} in {files}{strict}"
         )
         return 1
-    print(
-        f"OK: {_count(len(kb.entries), 'entry', 'entries')} in {_count(len(kb.files), 'file')}, "
-        f"{_count(len(warnings), 'warning') if warnings else 'no warnings'}"
-    )
+    print(f"OK: {_size(kb)}, {_count(len(warnings), 'warning') if warnings else 'no warnings'}")
     return 0
 
 
@@ -78,25 +74,18 @@ def run_stats(args: argparse.Namespace) -> int:
     try:
         kb = load_kb(args.directory)
     except KBLoadError as error:
-        _print_errors(args.directory, error.errors)
+        print(f"cannot load the KB in {shown(args.directory)}:", file=sys.stderr)
+        for problem in error.errors:
+            print(f"  {problem}", file=sys.stderr)
+        print("run `helpdesk kb check` for the details", file=sys.stderr)
         return 1
-    print(
-        f"{shown(kb.root)}: {_count(len(kb.entries), 'entry', 'entries')} "
-        f"in {_count(len(kb.files), 'file')}"
-    )
+    print(f"{shown(kb.root)}: {_size(kb)}")
     print()
     print(_category_table(kb))
     print()
     for line in _phrasing_lines(kb) + _coverage_lines(kb):
         print(line)
     return 0
-
-
-def _print_errors(directory: Path, errors: Sequence[Problem]) -> None:
-    print(f"cannot load the KB in {shown(directory)}:", file=sys.stderr)
-    for problem in errors:
-        print(f"  {problem}", file=sys.stderr)
-    print("run `helpdesk kb check` for the details", file=sys.stderr)
 
 
 def _category_table(kb: KnowledgeBase) -> str:
@@ -155,6 +144,10 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
         )
         for row in cells
     )
+
+
+def _size(kb: KnowledgeBase) -> str:
+    return f"{_count(len(kb.entries), 'entry', 'entries')} in {_count(len(kb.files), 'file')}"
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pydantic_core import ErrorDetails
@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 from knowledge_base.model import Entry, Severity
 from knowledge_base.yamlsource import YamlPath, closest, describe, did_you_mean
 
+Audience = Literal["pupil", "teacher"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phrasings = Annotated[list[Text], Field(min_length=1)]
 
@@ -35,7 +36,7 @@ class EntrySchema(BaseModel):
     questions: Annotated[dict[str, Phrasings], Field(min_length=1)]
     answer: Annotated[dict[str, Text], Field(min_length=1)]
     keywords: list[Text] = Field(default_factory=list)
-    audience: list[Literal["pupil", "teacher"]] = Field(default_factory=list)
+    audience: list[Audience] = Field(default_factory=list)
     escalate: bool = False
     category: str | None = None
 
@@ -139,8 +140,10 @@ def _translate(error: ErrorDetails, label: str) -> Finding:
             + (f", e.g. '{example}'" if example else ""),
         )
     if kind == "literal_error":
-        hint = did_you_mean(value, ("pupil", "teacher"))
-        return Finding(loc, f"{label}: unknown audience '{value}'{hint}; use pupil or teacher")
+        audiences = get_args(Audience)
+        hint = did_you_mean(value, audiences)
+        message = f"unknown audience '{value}'{hint}; use {' or '.join(audiences)}"
+        return Finding(loc, f"{label}: {message}")
     if kind in _EXPECTED:
         return Finding(
             loc, f"{label}: {where} must be {_EXPECTED[kind]}, but it is {describe(value)}"
