@@ -1,0 +1,89 @@
+"""Turn the escalation layer's `Effects` (pings, ping edits, notices) into messages.
+
+The escalation service decides who must hear what and records it; this module only words it,
+in the recipient's language. A volunteer sees the pseudonym and the ticket number, never the
+child's Telegram name or id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.actions import Action, Button, Edit, Keyboard, Send
+from bot.engine.callbacks import Press, pack
+from bot.engine.deps import Deps
+from bot.texts import FALLBACK_LANGUAGE, Html
+from escalation.api import Effects, Priority, TicketView
+
+logger = logging.getLogger(__name__)
+
+
+async def volunteer_language(deps: Deps, chat_id: int) -> str:
+    volunteer = await deps.escalation.volunteer_by_chat(chat_id)
+    if volunteer is None or not volunteer.languages:
+        return FALLBACK_LANGUAGE
+    return volunteer.languages[0]
+
+
+def ticket_summary(deps: Deps, lang: str, ticket: TicketView) -> Html:
+    """What a volunteer needs to pick up a ticket: number, school, device, question, tries."""
+    texts = deps.texts
+    tried = [
+        entry.title_in(lang)
+        for entry in (deps.knowledge.kb.get(e) for e in ticket.tried_entries)
+        if entry is not None
+    ]
+    unknown = texts.get(lang, "volunteer.unknown")
+    return texts.get(
+        lang,
+        "volunteer.summary_urgent" if ticket.priority is Priority.URGENT else "volunteer.summary",
+        number=ticket.number,
+        school=ticket.school or unknown,
+        category=ticket.category or unknown,
+        question=ticket.question,
+        tried=", ".join(tried) or texts.get(lang, "volunteer.nothing_tried"),
+    )
+
+
+def rating_buttons(deps: Deps, lang: str, number: str) -> Keyboard:
+    """"Is it solved?" under the notice that the volunteer closed the ticket."""
+    return ((
+        Button(deps.texts.get(lang, "ticket.solved_yes"), pack(Press.SOLVED, number, "y")),
+        Button(deps.texts.get(lang, "ticket.solved_no"), pack(Press.SOLVED, number, "n")),
+    ),)
+
+
+async def render(deps: Deps, effects: Effects) -> list[Action]:
+    """Messages for every ping, edit and notice, in that order."""
+    actions: list[Action] = []
+    for ping in effects.pings:
+        lang = await volunteer_language(deps, ping.chat_id)
+        buttons = (
+            (
+                Button(deps.texts.get(lang, "volunteer.take"), pack(Press.TAKE, ping.ticket.id)),
+                Button(deps.texts.get(lang, "volunteer.pass"), pack(Press.PASS, ping.ticket.id)),
+            ),
+        )
+        text = deps.texts.get(
+            lang, "volunteer.ping", summary=ticket_summary(deps, lang, ping.ticket)
+        )
+        actions.append(Send(ping.chat_id, text, buttons, ping_offer_id=ping.offer_id))
+    for edit in effects.edits:
+        lang = await volunteer_language(deps, edit.chat_id)
+        text = deps.texts.get(
+            lang, f"volunteer.ping_{edit.reason}", number=edit.ticket.number
+        )
+        actions.append(Edit(edit.chat_id, edit.message_id, text))
+    for notice in effects.notices:
+        try:
+            text = deps.texts.get(notice.language, notice.key, **notice.params)
+        except KeyError:  # a key the message files lack: a bug to fix, not a reason to stop
+            logger.error("No text for notice %r", notice.key)
+            continue
+        buttons = (
+            rating_buttons(deps, notice.language, notice.params["number"])
+            if notice.key == "ticket.resolved"
+            else ()
+        )
+        actions.append(Send(notice.chat_id, text, buttons))
+    return actions

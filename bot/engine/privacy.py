@@ -1,0 +1,33 @@
+"""/privacy in a child's words, and /cancella ("forget me") after a confirming tap.
+
+Deleting is irreversible, so it needs an explicit "yes" button; the data goes through
+`UserStore.forget_user`, which keeps only anonymous counts.
+"""
+
+from __future__ import annotations
+
+from bot.engine.callbacks import Callback, Press
+from bot.engine.turn import Turn
+
+
+async def explain(turn: Turn) -> None:
+    turn.say("privacy.explain", days=turn.deps.retention_days)
+
+
+async def ask_to_forget(turn: Turn) -> None:
+    buttons = (
+        (
+            turn.button("privacy.forget_yes", Press.FORGET, "y"),
+            turn.button("privacy.forget_no", Press.FORGET, "n"),
+        ),
+    )
+    turn.say("privacy.confirm", buttons)
+
+
+async def on_forget(turn: Turn, press: Callback) -> None:
+    turn.toast()
+    if press.fields[0] == "y":
+        await turn.deps.store.forget_user(turn.user.id)
+        turn.say("privacy.forgotten")
+    else:
+        turn.say("privacy.kept")

@@ -1,0 +1,145 @@
+"""A question gets the FAQ's fix, a choice between close entries, or an honest hand-over.
+
+The matcher decides (answer / clarify / escalate); this module words the decision for a
+child, remembers what was suggested (in the user's context, so a restart loses nothing) and
+logs every question with its outcome for /stats and /nonrisposte.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.actions import Keyboard
+from bot.engine import tickets
+from bot.engine.callbacks import Callback, Press
+from bot.engine.markup import to_html
+from bot.engine.turn import Turn
+from escalation.api import Outcome
+from knowledge_base.model import Entry
+
+MAX_OFFERED = 3
+
+
+def _feedback_buttons(turn: Turn, question_id: int) -> Keyboard:
+    return (
+        (
+            turn.button("question.solved_button", Press.FEEDBACK, question_id, "ok"),
+            turn.button("question.not_solved_button", Press.FEEDBACK, question_id, "no"),
+        ),
+        (turn.button("question.human_button", Press.FEEDBACK, question_id, "human"),),
+    )
+
+
+async def ask(turn: Turn, text: str) -> None:
+    """Match the question and answer, offer choices, or start a hand-over."""
+    decision = turn.deps.knowledge.matcher.match(text)
+    kb = turn.deps.knowledge.kb
+    store = turn.deps.store
+    entry = kb.get(decision.entry_id) if decision.entry_id else None
+    question_id = await store.log_question(
+        turn.user.id, text, decision.action, entry.id if entry else None
+    )
+    ranked = [c.entry_id for c in decision.candidates if kb.get(c.entry_id) is not None]
+    if decision.action == "answer" and entry is not None:
+        await store.set_outcome(question_id, Outcome.ANSWERED)
+        await _answer(turn, entry, question_id, text, tried=[entry.id], spare=ranked)
+    elif decision.action == "clarify" and ranked:
+        await store.set_outcome(question_id, Outcome.CLARIFIED)
+        offered = [e for e in (decision.offered or ranked) if kb.get(e)][:MAX_OFFERED]
+        await _offer(turn, question_id, text, offered)
+    else:
+        await tickets.ask_description(turn, text, question_id=question_id)
+
+
+async def _answer(
+    turn: Turn,
+    entry: Entry,
+    question_id: int,
+    text: str,
+    tried: list[str],
+    spare: list[str],
+    *,
+    retried: bool = False,
+) -> None:
+    """Send the entry's fix; an `escalate: true` entry also opens a ticket straight away."""
+    answer = to_html(entry.answer_in(turn.lang))
+    if entry.escalate:
+        turn.send(answer)
+        await turn.deps.store.set_outcome(question_id, Outcome.ESCALATED)
+        await tickets.open_for(turn, text, tried=tuple(tried), category=entry.category)
+        return
+    await _remember(turn, id=question_id, text=text, tried=tried, retried=retried,
+                    spare=[e for e in spare if e not in tried])
+    turn.send(answer, _feedback_buttons(turn, question_id))
+
+
+async def _offer(turn: Turn, question_id: int, text: str, offered: list[str]) -> None:
+    kb = turn.deps.knowledge.kb
+    rows = [
+        (turn.button("question.option", Press.PICK, question_id, i,
+                     title=kb.get(e).title_in(turn.lang)),)  # type: ignore[union-attr]
+        for i, e in enumerate(offered)
+    ]
+    rows.append((turn.button("question.none_button", Press.PICK, question_id, "none"),))
+    await _remember(turn, id=question_id, text=text, tried=[], offered=offered, spare=offered)
+    turn.say("question.clarify", tuple(rows))
+
+
+async def _remember(turn: Turn, **question: Any) -> None:
+    await turn.save(context={**turn.user.context, "question": question})
+
+
+def _current(turn: Turn, press: Callback) -> dict[str, Any] | None:
+    """The remembered question a button belongs to; None for a button of an older question."""
+    question = turn.user.context.get("question")
+    if isinstance(question, dict) and question.get("id") == press.number(0):
+        return question
+    return None
+
+
+async def on_pick(turn: Turn, press: Callback) -> None:
+    """A title from the clarify buttons, or "none of these" (which hands over)."""
+    question = _current(turn, press)
+    choice = press.fields[1]
+    offered = question.get("offered", []) if question else []
+    if question is None or (choice != "none" and int(choice) >= len(offered)):
+        turn.toast("common.invalid_button")
+        return
+    turn.toast()
+    if choice == "none":
+        await turn.deps.store.set_outcome(question["id"], Outcome.NOT_SOLVED)
+        await tickets.ask_description(turn, question["text"], question["id"], tuple(offered))
+        return
+    entry = turn.deps.knowledge.kb.get(offered[int(choice)])
+    if entry is None:
+        turn.say("common.invalid_button")
+        return
+    await turn.deps.store.set_outcome(question["id"], Outcome.ANSWERED)
+    await _answer(turn, entry, question["id"], question["text"], [entry.id], question["spare"])
+
+
+async def on_feedback(turn: Turn, press: Callback) -> None:
+    """Solved, not solved (next best entry once, then a volunteer), or "talk to a volunteer"."""
+    question = _current(turn, press)
+    if question is None:
+        turn.toast("common.invalid_button")
+        return
+    turn.toast()
+    verdict = press.fields[1]
+    store = turn.deps.store
+    if verdict == "ok":
+        await store.set_outcome(question["id"], Outcome.SOLVED)
+        await turn.save(context={k: v for k, v in turn.user.context.items() if k != "question"})
+        turn.say("question.glad")
+        return
+    await store.set_outcome(question["id"], Outcome.NOT_SOLVED)
+    spare = [e for e in question["spare"] if e not in question["tried"]]
+    next_entry = turn.deps.knowledge.kb.get(spare[0]) if spare else None
+    if verdict == "no" and next_entry is not None and not question.get("retried"):
+        turn.say("question.try_next")
+        await _answer(turn, next_entry, question["id"], question["text"],
+                      [*question["tried"], next_entry.id], spare, retried=True)
+        return
+    await tickets.ask_description(
+        turn, question["text"], question["id"], tuple(question["tried"])
+    )

@@ -1,0 +1,190 @@
+"""The pupil's side of a hand-over: describe the problem, open the ticket, talk, rate.
+
+The bot says honestly that a person will help, asks for a short description (a photo of the
+screen helps a volunteer most), and from then on copies the pupil's messages to whoever took
+the ticket, tagged with the ticket number only.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import NamedTuple
+
+from bot.actions import Action, Copy, Kind, Send
+from bot.engine import effects
+from bot.engine.callbacks import Callback, Press
+from bot.engine.deps import Deps
+from bot.engine.states import State
+from bot.engine.turn import Turn
+from bot.texts import FALLBACK_LANGUAGE
+from escalation.api import Outcome, Priority, RelayTarget, Sender, UserView
+from escalation.lifecycle import FINISHED, IN_PROGRESS
+from knowledge_base.normalise import words
+
+RELAYED_KINDS = {Kind.TEXT: "text", Kind.PHOTO: "photo", Kind.VOICE: "voice",
+                 Kind.DOCUMENT: "document"}
+MAX_WAITING = 10  # messages kept for the volunteer while nobody has taken the ticket yet
+_MIN_USEFUL_CHARS = 4
+
+
+class Relayed(NamedTuple):
+    """A message between pupil and volunteer; stored as a list while it waits."""
+
+    kind: str
+    message_id: int
+    text: str | None
+    file_id: str | None
+
+
+async def ask_description(
+    turn: Turn, question: str, question_id: int | None = None, tried: tuple[str, ...] = ()
+) -> None:
+    """Promise a volunteer and ask for a short description; the ticket opens on the reply."""
+    pending = {"question": question, "question_id": question_id, "tried": list(tried)}
+    await turn.move(State.DESCRIBING, pending=pending)
+    button = turn.button("ticket.send_as_is", Press.DESCRIBE_SKIP, question_id or 0)
+    turn.say("ticket.describe", ((button,),))
+
+
+def _useful(turn: Turn, text: str | None) -> bool:
+    """False for "boh", "no", "non so": then the original question describes it better."""
+    if not text or len(text.strip()) < _MIN_USEFUL_CHARS:
+        return False
+    plain = " ".join(words(text))
+    return plain not in {" ".join(words(p)) for p in turn.deps.texts.phrases(turn.lang, "nothing")}
+
+
+async def describe(turn: Turn) -> None:
+    """The reply to "describe the problem": open the ticket; a photo is attached to it."""
+    incoming = turn.incoming
+    pending = turn.user.context.get("pending") or {}
+    question = pending.get("question") or ""
+    if _useful(turn, incoming.text) or not question:
+        question = incoming.text or question or turn.text("ticket.no_description")
+    await open_for(turn, question, tuple(pending.get("tried", ())),
+                   question_id=pending.get("question_id"))
+    if incoming.kind is Kind.PHOTO:
+        photo = Relayed("photo", incoming.message_id or 0, incoming.text, incoming.file_id)
+        current = turn.user.context["ticket"]
+        await turn.save(context={**turn.user.context,
+                                 "ticket": {**current, "waiting": [list(photo)]}})
+
+
+async def on_describe_skip(turn: Turn, press: Callback) -> None:
+    """"Send it as it is": open the ticket with the question the pupil already asked."""
+    pending = turn.user.context.get("pending") or {}
+    if turn.state is not State.DESCRIBING or (pending.get("question_id") or 0) != press.number():
+        turn.toast("common.invalid_button")
+        return
+    turn.toast()
+    await open_for(turn, pending.get("question") or turn.text("ticket.no_description"),
+                   tuple(pending.get("tried", ())), question_id=pending.get("question_id"))
+
+
+async def open_for(
+    turn: Turn,
+    question: str,
+    tried: tuple[str, ...] = (),
+    *,
+    category: str | None = None,
+    priority: Priority = Priority.NORMAL,
+    question_id: int | None = None,
+) -> None:
+    """Open a ticket and ping the volunteers on shift; the service words the pupil's notice."""
+    ticket, result = await turn.deps.escalation.open_ticket(
+        turn.user.id, question, category=category, tried_entries=tried, priority=priority
+    )
+    if question_id:
+        await turn.deps.store.set_outcome(question_id, Outcome.ESCALATED)
+    await turn.move(State.IN_TICKET, ticket={"id": ticket.id, "number": ticket.number,
+                                             "waiting": []})
+    turn.actions.extend(await effects.render(turn.deps, result))
+
+
+def copies(
+    message: Relayed, from_chat_id: int, target: RelayTarget, header: str | None
+) -> list[Send | Copy]:
+    """Copy (never forward) a message; a text gets `header` before it, media as a caption."""
+    ref = target.message_ref
+    if header is None:
+        return [Copy(from_chat_id, message.message_id, target.chat_id, ticket_id=ref)]
+    if message.kind == "text":
+        return [Send(target.chat_id, header),
+                Copy(from_chat_id, message.message_id, target.chat_id, ticket_id=ref)]
+    caption = f"{header}\n{html.escape(message.text)}" if message.text else header
+    return [Copy(from_chat_id, message.message_id, target.chat_id, caption=caption,
+                 ticket_id=ref)]
+
+
+async def _relay(deps: Deps, user: UserView, number: str, message: Relayed) -> list[Send | Copy]:
+    """Hand one pupil message to the service; copies for the volunteer, if one has the ticket."""
+    target = await deps.escalation.relay(
+        Sender.USER, user.chat_id, kind=message.kind, text=message.text,
+        file_id=message.file_id, message_id=message.message_id,
+    )
+    if target is None:
+        return []
+    header = deps.texts.get(target.language, "volunteer.from_user", number=number,
+                            pseudonym=user.pseudonym)
+    return copies(message, user.chat_id, target, header)
+
+
+async def relay_from_user(turn: Turn) -> bool:
+    """Pass a pupil's message to their volunteer; False if the ticket is over (start afresh).
+
+    Before anyone has taken the ticket, messages wait in the pupil's context and are copied to
+    the volunteer who takes it (see `deliver_waiting`).
+    """
+    incoming = turn.incoming
+    current = turn.user.context.get("ticket") or {}
+    ticket = await turn.deps.escalation.ticket_by_number(current["number"]) if current else None
+    if ticket is None or ticket.status in FINISHED:
+        await turn.move(State.READY)
+        return False
+    message = Relayed(RELAYED_KINDS[incoming.kind], incoming.message_id or 0, incoming.text,
+                      incoming.file_id)
+    if ticket.status in IN_PROGRESS:
+        turn.actions.extend(await _relay(turn.deps, turn.user, ticket.number, message))
+        return True
+    waiting = [*current.get("waiting", []), list(message)][-MAX_WAITING:]
+    await turn.save(context={**turn.user.context, "ticket": {**current, "waiting": waiting}})
+    turn.say("ticket.noted", number=ticket.number)
+    return True
+
+
+async def deliver_waiting(deps: Deps, user_chat_id: int) -> list[Action]:
+    """Copy what a pupil wrote while waiting to the volunteer who has just taken the ticket."""
+    user = await deps.store.get_or_create_user(user_chat_id, FALLBACK_LANGUAGE)
+    current = user.context.get("ticket") or {}
+    actions: list[Action] = []
+    for fields in current.get("waiting", []):
+        actions.extend(await _relay(deps, user, current["number"], Relayed(*fields)))
+    if current.get("waiting"):
+        await deps.store.update_user(
+            user.id, context={**user.context, "ticket": {**current, "waiting": []}}
+        )
+    return actions
+
+
+async def on_solved(turn: Turn, press: Callback) -> None:
+    """After the volunteer closed: solved or not, then the stars."""
+    turn.toast()
+    number, solved = press.fields
+    stars = tuple(
+        turn.button("ticket.star", Press.RATE, number, solved, n, stars="⭐" * n)
+        for n in range(1, 6)
+    )
+    turn.say("ticket.ask_rating", (stars,))
+
+
+async def on_rate(turn: Turn, press: Callback) -> None:
+    number, solved, stars = press.fields
+    ticket = await turn.deps.escalation.ticket_by_number(number)
+    if ticket is None or ticket.user_id != turn.user.id:
+        turn.toast("common.invalid_button")
+        return
+    turn.toast()
+    await turn.deps.escalation.rate(ticket.id, turn.user.id, int(stars), solved == "y")
+    if (turn.user.context.get("ticket") or {}).get("number") == number:
+        await turn.move(State.READY)
+    turn.say("ticket.thanks")
