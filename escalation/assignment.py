@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from escalation.rota import Volunteer
+from escalation.rota import Volunteer, school_key
 
 
 def rank_volunteers(
@@ -27,16 +27,16 @@ def rank_volunteers(
     """The candidates best first, leaving out `excluded` codes (they passed on this ticket or
     let it time out, and are never offered it again).
 
-    Schools compare without regard to case or surrounding spaces, since users type theirs.
+    Schools compare without regard to case or spacing (`school_key`).
     `last_offered` times must be all timezone-aware or all naive; a code missing from it has
     never been offered anything and goes first among equals. Ties end on the code, so the
     same inputs always give the same order.
     """
-    wanted_school = _school_key(school) if school else None
+    wanted_school = school_key(school) if school else None
 
     def covers(volunteer: Volunteer) -> bool:
         knows_school = wanted_school is not None and wanted_school in {
-            _school_key(s) for s in volunteer.schools
+            school_key(s) for s in volunteer.schools
         }
         return knows_school or (skill is not None and skill in volunteer.skills)
 
@@ -52,7 +52,3 @@ def rank_volunteers(
         )
 
     return sorted((v for v in candidates if v.code not in excluded), key=rank)
-
-
-def _school_key(school: str) -> str:
-    return " ".join(school.split()).casefold()

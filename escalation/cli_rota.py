@@ -1,8 +1,9 @@
 """`helpdesk rota check` and `helpdesk rota show`: a coordinator tries an edit of the rota
 before the bot loads it.
 
-    helpdesk rota check [FILE]              every problem as FILE:LINE: message; exit 1 on errors
-    helpdesk rota show [FILE] [--at ISO]    who is on shift now (or at a time), quiet hours
+    helpdesk rota check [FILE] [--schools FILE]   every problem as FILE:LINE: message; exit 1
+                                                  on errors
+    helpdesk rota show [FILE] [--at ISO]          who is on shift now (or at a time), quiet hours
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     check = rota_commands.add_parser("check", help="list every problem in a rota file")
     check.add_argument("file", nargs="?", type=Path, default=SHIPPED_ROTA, help=file_help)
+    check.add_argument(
+        "--schools",
+        type=Path,
+        help="the schools users pick from (default: the bot's list, bot/schools.yaml)",
+    )
     check.set_defaults(handler=check_rota)
 
     show = rota_commands.add_parser("show", help="who is on shift now or at a given time")
@@ -37,7 +43,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def check_rota(args: argparse.Namespace) -> int:
-    rota = _load(args.file)
+    from bot.engine.schools import load_schools  # the bot owns the list users pick from
+
+    rota = _load(args.file, schools=load_schools(args.schools))
     if rota is None:
         return 1
     counts = ", ".join(
@@ -72,10 +80,12 @@ def show_rota(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load(path: Path, *, quiet_if_fine: bool = False) -> Rota | None:
+def _load(
+    path: Path, *, schools: tuple[str, ...] | None = None, quiet_if_fine: bool = False
+) -> Rota | None:
     """The rota, after printing its problems; None if it has errors (summary printed too)."""
     try:
-        rota = load_rota(path)
+        rota = load_rota(path, schools=schools)
     except RotaLoadError as error:
         for problem in error.problems:
             print(_located(problem))

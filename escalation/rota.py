@@ -253,6 +253,11 @@ def _line(problem: Problem) -> int:
     return problem.line
 
 
+def school_key(name: str) -> str:
+    """A school name as compared: users and coordinators differ in case and spacing."""
+    return " ".join(name.split()).casefold()
+
+
 def format_clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
@@ -265,10 +270,17 @@ class RotaLoadError(Exception):
         super().__init__("\n".join(str(p) for p in problems if p.severity == "error"))
 
 
-def load_rota(path: Path, *, languages: Collection[str] = KNOWN_LANGUAGES) -> Rota:
+def load_rota(
+    path: Path,
+    *,
+    languages: Collection[str] = KNOWN_LANGUAGES,
+    schools: Collection[str] | None = None,
+) -> Rota:
     """Read and check a rota file; raises RotaLoadError listing every problem, each at its line.
 
-    `languages` are the ones a volunteer may list (those the helpdesk speaks).
+    `languages` are the ones a volunteer may list (those the helpdesk speaks). `schools`, if
+    given, are the names users pick their school from: a volunteer's school outside them is
+    a warning, since it could never match a user's.
     """
     try:
         document = read_yaml(path)
@@ -278,7 +290,7 @@ def load_rota(path: Path, *, languages: Collection[str] = KNOWN_LANGUAGES) -> Ro
         raise RotaLoadError(
             (Problem(path, 0, f"cannot read the file: {error.strerror}"),)
         ) from None
-    reader = _RotaReader(path, document, languages)
+    reader = _RotaReader(path, document, languages, schools)
     rota = reader.read()
     problems = tuple(sorted(reader.problems, key=_line))
     if rota is None or any(p.severity == "error" for p in problems):
@@ -300,10 +312,17 @@ _QUIET_HOURS = (("start", "end"), ())
 class _RotaReader:
     """Turns a parsed rota file into a Rota, noting every problem instead of stopping at one."""
 
-    def __init__(self, path: Path, document: YamlDocument, languages: Collection[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        document: YamlDocument,
+        languages: Collection[str],
+        schools: Collection[str] | None,
+    ) -> None:
         self.path = path
         self.document = document
         self.languages = languages
+        self.schools = None if schools is None else {school_key(s): s for s in schools}
         self.problems: list[Problem] = []
         self.codes: dict[str, tuple[str, YamlPath]] = {}  # code -> (name, where first listed)
 
@@ -346,10 +365,22 @@ class _RotaReader:
             if fields is None:
                 continue
             name, code, languages = self._person(fields, where, "volunteer")
-            schools = frozenset(self._words(fields, (*where, "schools"), lower=False))
+            schools = self._schools(fields, (*where, "schools"))
             skills = frozenset(self._words(fields, (*where, "skills"), lower=True))
             if name and code and languages is not None:
                 yield Volunteer(code, name, languages, schools, skills)
+
+    def _schools(self, fields: dict[str, Any], where: YamlPath) -> frozenset[str]:
+        names = self._words(fields, where, lower=False)
+        for index, name in enumerate(names):
+            if self.schools is not None and school_key(name) not in self.schools:
+                self._problem(
+                    (*where, index),
+                    f"school '{name}' is not one users can pick, so it never matches theirs"
+                    f"{did_you_mean(name, self.schools.values())}",
+                    "warning",
+                )
+        return frozenset(names)
 
     def _coordinators(self, top: dict[str, Any]) -> Iterator[Coordinator]:
         for index, _ in enumerate(self._list(top, ("coordinators",))):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine.schools import load_schools
 from escalation.rota import (
     DEFAULT_POLICY,
     SHIPPED_ROTA,
@@ -66,7 +67,7 @@ def utc(*args: int) -> datetime:
 
 
 def test_the_shipped_rota_loads_with_only_the_free_sunday_as_a_warning():
-    rota = load_rota(SHIPPED_ROTA)
+    rota = load_rota(SHIPPED_ROTA, schools=load_schools())
 
     assert len(rota.volunteers) == 13
     assert [c.name for c in rota.coordinators] == ["Laura Bianchi", "Roberto Sala", "Anna De Luca"]
@@ -552,6 +553,26 @@ def test_warnings_for_a_volunteer_in_no_shift_a_day_without_shifts_and_no_coordi
         ),
         (4, "no shift on sat, sun: questions asked then wait for the next shift", "warning"),
         (10, "this shift names no volunteers", "warning"),
+    ]
+
+
+def test_a_school_users_cannot_pick_is_a_warning_with_a_likely_meaning(tmp_path):
+    path = write(
+        tmp_path,
+        ONE_VOLUNTEER.replace(
+            "languages: [it]\n", "languages: [it]\n    schools: [IC giacosa, IC Giacomo]\n", 1
+        )
+        + "shifts:\n  - {day: mon, start: '08:00', end: '13:00', volunteers: [ADA-0001]}\n",
+    )
+
+    rota = load_rota(path, schools=("IC Giacosa", "IC Cadorna"))
+
+    assert [(w.line, w.message) for w in rota.warnings][:1] == [
+        (
+            5,
+            "school 'IC Giacomo' is not one users can pick, so it never matches theirs "
+            "(did you mean 'IC Giacosa'?)",
+        )
     ]
 
 

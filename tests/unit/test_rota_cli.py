@@ -28,10 +28,24 @@ def test_check_passes_the_shipped_rota_and_shows_its_warning(capsys):
 
     assert code == 0
     assert lines == [
-        f"{SHIPPED_ROTA}:152: warning: no shift on sun: questions asked then wait for the next "
+        f"{SHIPPED_ROTA}:153: warning: no shift on sun: questions asked then wait for the next "
         "shift",
         f"{SHIPPED_ROTA}: OK: 13 volunteers, 3 coordinators, 11 shifts; 1 warning",
     ]
+
+
+def test_check_warns_about_schools_users_cannot_pick(tmp_path, capsys):
+    schools = tmp_path / "schools.yaml"
+    schools.write_text("schools: [IC Giacosa, IC Cadorna]\n", encoding="utf-8")
+
+    code, lines = run(capsys, "check", str(SHIPPED_ROTA), "--schools", str(schools))
+
+    assert code == 0
+    assert lines[0] == (
+        f"{SHIPPED_ROTA}:78: warning: school 'Scuola primaria Via Dolci' is not one users can "
+        "pick, so it never matches theirs"
+    )
+    assert lines[-1] == f"{SHIPPED_ROTA}: OK: 13 volunteers, 3 coordinators, 11 shifts; 10 warnings"
 
 
 def test_check_lists_every_problem_at_its_line_and_fails(tmp_path, capsys):
@@ -71,10 +85,10 @@ def test_show_lists_who_is_on_shift_at_a_local_time(capsys):
         "Tue 2026-12-01 10:00 Europe/Rome (09:00 UTC)",
         "quiet hours 21:00-07:30: no",
         "on shift: 3",
-        "  Omar Haddad (OH8W-3LTB)  en, it  schools: IC Lambrate Est, Primaria Via Padova  "
-        "skills: accounts, pc",
-        "  Francesca Longo (FL4P-7RKY)  it  schools: IC Porta Venezia  skills: school-apps",
-        "  Davide Mariani (DM3X-5GWE)  it  schools: IC Bovisa  skills: pc, tablet",
+        "  Omar Haddad (OH8W-3LTB)  en, it  schools: IC Via Palmieri, Scuola primaria Via "
+        "Dolci  skills: accounts, pc",
+        "  Francesca Longo (FL4P-7RKY)  it  schools: IC Via Cesari  skills: school-apps",
+        "  Davide Mariani (DM3X-5GWE)  it  schools: IC Via Console Marcello  skills: pc, tablet",
     ]
 
 
