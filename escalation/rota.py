@@ -205,9 +205,9 @@ class Rota:
         start or end, and help can only begin at a shift's start or at the end of quiet
         hours, so those moments over the next week are the only candidates besides `at`.
         """
-        at = at.astimezone(UTC)
         first_day = self._local(at).date()
-        starts = [s.start for s in self.shifts if s.volunteers] + [self.quiet_hours.end]
+        at = at.astimezone(UTC)
+        starts = {s.start for s in self.shifts if s.volunteers} | {self.quiet_hours.end}
         candidates = {at}
         for day in (first_day + timedelta(days=n) for n in range(8)):
             for minute in starts:

@@ -736,8 +736,9 @@ def test_a_shift_starting_in_the_hour_the_clocks_skip_starts_at_the_jump(tmp_pat
 def test_instants_without_a_timezone_are_refused():
     rota = load_rota(SHIPPED_ROTA)
 
-    with pytest.raises(ValueError, match="timezone-aware"):
-        rota.on_shift(datetime(2026, 12, 1, 9, 0))
+    for question in (rota.on_shift, rota.is_quiet, rota.next_help_time):
+        with pytest.raises(ValueError, match="timezone-aware"):
+            question(datetime(2026, 12, 1, 9, 0))
 
 
 # --- the policy stored on tickets ---
