@@ -481,7 +481,7 @@ class _RotaReader:
                     "list them under volunteers too, with the same code"
                 )
             else:
-                hint = did_you_mean(code, volunteer_codes)
+                hint = did_you_mean(code.upper(), volunteer_codes)
             self._problem((*where, index), f"'{code}' is not the code of any volunteer{hint}")
         return None if unknown else tuple(dict.fromkeys(codes))
 

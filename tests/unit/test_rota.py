@@ -242,6 +242,15 @@ ERRORS = {
         """,
         [(7, "'ADA-0010' is not the code of any volunteer (did you mean 'ADA-0001'?)")],
     ),
+    "shift naming a code in small letters": (
+        """\
+        volunteers:
+          - {name: Ada Verdi, code: ADA-0001, languages: [it]}
+        shifts:
+          - {day: mon, start: "08:00", end: "13:00", volunteers: [ada-0001]}
+        """,
+        [(4, "'ada-0001' is not the code of any volunteer (did you mean 'ADA-0001'?)")],
+    ),
     "shift naming a coordinator": (
         """\
         volunteers:
