@@ -459,7 +459,7 @@ class _RotaReader:
                     f"{format_clock(start)}; shifts cannot cross midnight: split it into "
                     "one ending at 24:00 and one starting at 00:00 the next day",
                 )
-                continue
+                end = None
             codes = self._shift_codes(fields, (*where, "volunteers"), volunteer_codes)
             if day is not None and start is not None and end is not None and codes is not None:
                 yield Shift(day, start, end, codes)

@@ -483,12 +483,16 @@ def test_all_problems_are_reported_at_once_in_line_order(tmp_path):
           - {name: Ada Verdi, code: ADA-0001, languages: [fr]}
         shifts:
           - {day: someday, start: "08:00", end: "13:00", volunteers: [ADA-0001]}
+          - day: mon
+            start: "13:00"
+            end: "08:00"
+            volunteers: [NOBODY-1]
         escalation:
           rounds: 0
         """,
     )
 
-    assert [line for line, _ in problems] == [1, 3, 5, 7]
+    assert [line for line, _ in problems] == [1, 3, 5, 8, 9, 11]
 
 
 def test_the_error_carries_every_problem_in_its_text(tmp_path):
