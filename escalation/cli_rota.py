@@ -9,7 +9,6 @@ before the bot loads it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,22 +86,20 @@ def _load(
     try:
         rota = load_rota(path, schools=schools)
     except RotaLoadError as error:
-        for problem in error.problems:
-            print(_located(problem))
-        errors = sum(p.severity == "error" for p in error.problems)
-        warnings = len(error.problems) - errors
-        print(f"{path}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+        errors = [p for p in error.problems if p.severity == "error"]
+        warnings = [p for p in error.problems if p.severity == "warning"]
+        _print_problems(errors + warnings)
+        print(f"{path}: {_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')}")
         return None
     if not quiet_if_fine:
-        for warning in rota.warnings:
-            print(_located(warning))
+        _print_problems(list(rota.warnings))
     return rota
 
 
-def _located(problem: Problem) -> str:
-    if problem.severity == "warning":
-        return str(dataclasses.replace(problem, message=f"warning: {problem.message}"))
-    return str(problem)
+def _print_problems(problems: list[Problem]) -> None:
+    """As `helpdesk kb check` prints them: errors before warnings, each in line order."""
+    for problem in problems:
+        print(f"{problem.where}: {problem.severity}: {problem.message}")
 
 
 def _describe(volunteer: Volunteer) -> str:

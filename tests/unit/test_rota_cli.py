@@ -56,11 +56,11 @@ def test_check_lists_every_problem_at_its_line_and_fails(tmp_path, capsys):
 
     assert code == 1
     assert lines == [
+        f"{path}:3: error: code 'ADA-0001' is already used by Ada Verdi on line 2",
+        f"{path}:5: error: end must be a time of day from 00:00 to 24:00 written hours:minutes "
+        "(e.g. \"08:30\"), not the text '25:00'",
         f"{path}:1: warning: no coordinators: urgent questions and tickets nobody takes have "
         "nobody to go to",
-        f"{path}:3: code 'ADA-0001' is already used by Ada Verdi on line 2",
-        f"{path}:5: end must be a time of day from 00:00 to 24:00 written hours:minutes "
-        "(e.g. \"08:30\"), not the text '25:00'",
         f"{path}: 2 errors, 1 warning",
     ]
 
@@ -72,7 +72,7 @@ def test_check_of_a_missing_file_fails_naming_it(tmp_path, capsys):
 
     assert code == 1
     assert lines == [
-        f"{path}: cannot read the file: No such file or directory",
+        f"{path}: error: cannot read the file: No such file or directory",
         f"{path}: 1 error, 0 warnings",
     ]
 
