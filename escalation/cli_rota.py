@@ -1,8 +1,8 @@
 """`helpdesk rota check` and `helpdesk rota show`: a coordinator tries an edit of the rota
 before the bot loads it.
 
-    helpdesk rota check [FILE] [--schools FILE]   every problem as FILE:LINE: message; exit 1
-                                                  on errors
+    helpdesk rota check [FILE] [--schools FILE]   every problem as FILE:LINE: severity: message;
+                                                  exit 1 on errors
     helpdesk rota show [FILE] [--at ISO]          who is on shift now (or at a time), quiet hours
 """
 
