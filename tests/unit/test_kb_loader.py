@@ -378,6 +378,17 @@ def test_every_problem_of_every_file_is_reported_at_once_and_nothing_is_loaded()
     assert "Bad_Id" in str(caught.value)
 
 
+def test_a_failed_reload_leaves_the_kb_already_loaded_as_it_was():
+    write_kb_file("a.yaml", GOOD_ENTRY)
+    loaded = load_kb(Path("kb"))
+    write_kb_file("a.yaml", GOOD_ENTRY.replace("Plug in the charger.", "''"))
+    write_kb_file("b.yaml", entry(id="id: tablet-slow"))
+    with pytest.raises(KBLoadError):
+        load_kb(Path("kb"))
+    assert [e.id for e in loaded.entries] == ["tablet-no-power"]
+    assert loaded.entries[0].answer["en"] == "Plug in the charger."
+
+
 # --- warnings --------------------------------------------------------------------------
 
 
