@@ -224,7 +224,7 @@ class ConversationEngine:
         if trigger is None:
             return False
         helplines = "\n".join(
-            turn.text("safety.helpline", name=h.name, number=h.number, label=h.label(turn.lang))
+            turn.text("safety.helpline", label=h.label(turn.lang))
             for h in self.deps.helplines
         )
         turn.say("safety.reply", helplines=Html(helplines))
