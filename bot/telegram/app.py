@@ -3,17 +3,17 @@
 Every update goes through a single handler: convert it, let the engine decide, carry out the
 actions. The escalation sweeper runs as a repeating job. Rate limiting (Telegram's 30
 messages a second, flood waits retried) is PTB's AIORateLimiter, so no code here sleeps.
+Building and attaching are two steps because `helpdesk run` can only assemble the engine once
+the bot knows its own username (from getMe, when the Application initialises).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import FloodLimit
-from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.actions import Engine
@@ -22,39 +22,40 @@ from bot.telegram.errors import error_logger
 from bot.telegram.pseudonym import chat_tagger
 from bot.telegram.send import Outbox
 
-logger = logging.getLogger(__name__)
-
 SWEEP_JOB = "escalation-sweep"
 
-# language code -> [(command, description)]; the first language is also the default menu
-CommandMenus = Mapping[str, Sequence[tuple[str, str]]]
+Hook = Callable[[Application], Coroutine[Any, Any, None]]
 
 
 def build_application(
-    engine: Engine,
     token: str,
     *,
     api_url: str | None = None,
-    tick_seconds: float = 15.0,
-    commands: CommandMenus | None = None,
     overall_max_rate: float = FloodLimit.MESSAGES_PER_SECOND,
+    post_init: Hook | None = None,
+    post_shutdown: Hook | None = None,
 ) -> Application:
-    """An Application (not yet started) that serves `engine` with the bot `token`.
+    """An Application for the bot `token`, not yet serving anything (see `attach`).
 
     `api_url` is a self-hosted Bot API server such as "http://127.0.0.1:8081/bot".
     `overall_max_rate` is Telegram's global flood limit; benchmarks set 0 to measure the stack.
     """
-    builder = (
-        ApplicationBuilder()
-        .token(token)
-        .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3))
-        .post_init(_command_menu_setter(commands or {}))
+    builder = ApplicationBuilder().token(token).rate_limiter(
+        AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3)
     )
     if api_url:
         base_url, base_file_url = api_urls(api_url)
         builder = builder.base_url(base_url).base_file_url(base_file_url)
-    application = builder.build()
-    tag = chat_tagger(token)
+    if post_init is not None:
+        builder = builder.post_init(post_init)
+    if post_shutdown is not None:
+        builder = builder.post_shutdown(post_shutdown)
+    return builder.build()
+
+
+def attach(application: Application, engine: Engine, *, tick_seconds: float = 15.0) -> None:
+    """Route every update through `engine` and run its sweeper every `tick_seconds`."""
+    tag = chat_tagger(application.bot.token)
     outbox = Outbox(application.bot, engine, tag)
 
     async def on_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,27 +74,9 @@ def build_application(
     application.add_error_handler(error_logger(tag))
     assert application.job_queue is not None  # the job-queue extra is a dependency
     application.job_queue.run_repeating(sweep, interval=tick_seconds, first=0, name=SWEEP_JOB)
-    return application
 
 
 def api_urls(api_url: str) -> tuple[str, str]:
     """Base URL and file base URL of a Bot API server given as "http://host:port[/bot]"."""
     root = api_url.rstrip("/").removesuffix("/bot")
     return f"{root}/bot", f"{root}/file/bot"
-
-
-def _command_menu_setter(
-    commands: CommandMenus,
-) -> Callable[[Application], Coroutine[Any, Any, None]]:
-    async def set_command_menus(application: Application) -> None:
-        """Show each user the command list in their client's language (Italian by default)."""
-        for index, (language, menu) in enumerate(commands.items()):
-            bot_commands = [BotCommand(name, description) for name, description in menu]
-            try:
-                await application.bot.set_my_commands(bot_commands, language_code=language)
-                if index == 0:
-                    await application.bot.set_my_commands(bot_commands)
-            except TelegramError as error:  # a menu is a nicety: never refuse to start for it
-                logger.warning("Setting the %s command menu failed: %s", language, error)
-
-    return set_command_menus

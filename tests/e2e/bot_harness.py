@@ -14,20 +14,26 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.actions import Engine
-from bot.telegram.app import SWEEP_JOB, build_application
+from bot.telegram.app import SWEEP_JOB, attach, build_application
+from bot.telegram.menu import CommandMenus, set_menus
 from tests.e2e.fake_bot_api import FakeBotApi
 
 
 @asynccontextmanager
 async def running_bot(
-    fake: FakeBotApi, engine: Engine, **options: Any
+    fake: FakeBotApi,
+    engine: Engine,
+    *,
+    tick_seconds: float = 3600.0,  # tests run the sweeper with `sweep()`
+    menus: CommandMenus | None = None,
+    **options: Any,
 ) -> AsyncIterator[Application]:
-    """The bot polling `fake` for updates until the block ends; the sweeper only on demand."""
-    options.setdefault("tick_seconds", 3600.0)  # tests run the sweeper with `sweep()`
-    application = build_application(engine, fake.token, api_url=fake.base_url, **options)
+    """The bot polling `fake` for updates until the block ends."""
+    application = build_application(fake.token, api_url=fake.base_url, **options)
     await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
+    attach(application, engine, tick_seconds=tick_seconds)
+    if menus is not None:
+        await set_menus(application.bot, menus)
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0.0, timeout=1)
     await application.start()
