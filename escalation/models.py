@@ -158,11 +158,12 @@ class Offer(Base):
     __table_args__ = (
         Index("ix_offers_ticket_state", "ticket_id", "state"),
         Index("ix_offers_ping", "chat_id", "message_id"),
+        Index("ix_offers_volunteer_sent_at", "volunteer_id", "sent_at"),  # last offered
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
     level: Mapped[int]
     round: Mapped[int]
     chat_id: Mapped[int] = mapped_column(BigInteger)

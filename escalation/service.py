@@ -398,21 +398,12 @@ class SqlEscalationService:
             audit(
                 session, now, f"user:{user.pseudonym}", "opened", ticket, priority=ticket.priority
             )
-            effects = await self._escalate(session, ticket, chain.START, now, rota)
-            if ticket.status == TicketStatus.OPEN:
-                timer = await session.scalar(
-                    select(AckTimer).where(AckTimer.ticket_id == ticket.id)
-                )
-                told = Notice(
-                    user.chat_id,
-                    user.language,
-                    "ticket.waiting_until",
-                    {"number": ticket.number, "when": chain.local_time(rota, timer.due_at)},
-                )
-            else:
-                told = Notice(
-                    user.chat_id, user.language, "ticket.opened", {"number": ticket.number}
-                )
+            effects = await self._escalate(
+                session, ticket, chain.START, now, rota, tell_user_if_waiting=True
+            )
+            if ticket.status == TicketStatus.OPEN:  # the user already hears when help comes
+                return ticket_view(ticket), effects
+            told = Notice(user.chat_id, user.language, "ticket.opened", {"number": ticket.number})
             return ticket_view(ticket), effects.merge(Effects(notices=(told,)))
 
     async def record_ping_message(self, offer_id: int, message_id: int) -> None:
@@ -519,7 +510,9 @@ class SqlEscalationService:
             ticket.volunteer_id = None
             audit(session, now, _actor(volunteer), "released", ticket)
             notices = await _user_notice(session, ticket, "ticket.released")
-            effects = await self._escalate(session, ticket, chain.START, now, rota)
+            effects = await self._escalate(
+                session, ticket, chain.START, now, rota, tell_user_if_waiting=True
+            )
             return Effects(notices=notices).merge(effects)
 
     async def close(self, ticket_id: int, volunteer_chat_id: int) -> Effects:
@@ -741,8 +734,14 @@ class SqlEscalationService:
         after: chain.Position,
         now: datetime,
         rota: Rota,
+        *,
+        tell_user_if_waiting: bool = False,
     ) -> Effects:
-        """Run the chain's next step for a locked ticket and store it (offers, timer, audit)."""
+        """Run the chain's next step for a locked ticket and store it (offers, timer, audit).
+
+        When the ticket has to wait, its user hears until when if `tell_user_if_waiting`
+        (it was just opened or released) or if every level has been tried in vain.
+        """
         policy = EscalationPolicy.from_json(ticket.policy)
         step = chain.next_step(policy, rota, after, await _chain_input(session, ticket, now))
         ticket.current_level, ticket.current_round = step.position.level, step.position.round
@@ -762,7 +761,15 @@ class SqlEscalationService:
             if ticket.status == TicketStatus.RELEASED:
                 ticket.status = lifecycle.transition(ticket.status, TicketStatus.OPEN)
             audit(session, now, SYSTEM, "waiting", ticket, **details)
-            return Effects(notices=await self._exhausted_notices(session, ticket, step, rota))
+            notices = await self._exhausted_notices(session, ticket, step, rota)
+            if tell_user_if_waiting or step.exhausted:
+                notices += await _user_notice(
+                    session,
+                    ticket,
+                    "ticket.waiting_until",
+                    when=chain.local_time(rota, step.due_at),
+                )
+            return Effects(notices=notices)
         if ticket.status != TicketStatus.OFFERED:
             ticket.status = lifecycle.transition(ticket.status, TicketStatus.OFFERED)
         ticket.first_offered_at = ticket.first_offered_at or now
@@ -916,11 +923,13 @@ async def _tickets_in_progress(session: AsyncSession, volunteer: Volunteer) -> l
     )
 
 
-async def _user_notice(session: AsyncSession, ticket: Ticket, key: str) -> tuple[Notice, ...]:
+async def _user_notice(
+    session: AsyncSession, ticket: Ticket, key: str, **params: Any
+) -> tuple[Notice, ...]:
     user = await session.get(User, ticket.user_id) if ticket.user_id else None
     if user is None:
         return ()
-    return (Notice(user.chat_id, user.language, key, {"number": ticket.number}),)
+    return (Notice(user.chat_id, user.language, key, {"number": ticket.number, **params}),)
 
 
 async def _ticket_id_for_message(

@@ -50,7 +50,8 @@ async def test_levels_follow_their_timeouts_then_the_ticket_waits_for_the_next_s
     exhausted = await desk.service.sweep(desk.clock.advance(minutes=15))
     assert exhausted.pings == ()
     assert [(n.chat_id, n.key) for n in exhausted.notices] == [
-        (COORDINATOR_CHAT, "coordinators.unanswered")
+        (COORDINATOR_CHAT, "coordinators.unanswered"),
+        (1, "ticket.waiting_until"),  # the user hears when help will come
     ]
     async with desk.sessions() as session:
         timer = await session.scalar(select(AckTimer).where(AckTimer.ticket_id == ticket.id))

@@ -179,7 +179,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_offers_ping", "offers", ["chat_id", "message_id"], unique=False)
     op.create_index("ix_offers_ticket_state", "offers", ["ticket_id", "state"], unique=False)
-    op.create_index(op.f("ix_offers_volunteer_id"), "offers", ["volunteer_id"], unique=False)
+    op.create_index(
+        "ix_offers_volunteer_sent_at", "offers", ["volunteer_id", "sent_at"], unique=False
+    )
 
     op.create_table(
         "ticket_messages",
@@ -225,7 +227,7 @@ def downgrade() -> None:
     op.drop_index("ix_ticket_messages_source", table_name="ticket_messages")
 
     op.drop_table("ticket_messages")
-    op.drop_index(op.f("ix_offers_volunteer_id"), table_name="offers")
+    op.drop_index("ix_offers_volunteer_sent_at", table_name="offers")
     op.drop_index("ix_offers_ticket_state", table_name="offers")
     op.drop_index("ix_offers_ping", table_name="offers")
 
