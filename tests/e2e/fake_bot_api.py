@@ -16,8 +16,9 @@ It copies the Bot API where a difference could hide a bug in our code:
   to the same content ("message is not modified"), answer a callback twice, or send more
   than 4,096 characters;
 - a method the fake does not implement answers 404 with its name, so a gap shows clearly.
-It does not push updates to a webhook URL (setWebhook is only recorded) and sends no
-message entities.
+With a webhook set, updates are POSTed to it one at a time (with the secret token header)
+and retried until it answers 2xx, as Telegram does; `webhook_deliveries` records each try.
+The fake sends no message entities except `bot_command`.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, Literal, TypedDict, Unpack
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, web
 
 BOT_USER: dict[str, Any] = {
     "id": 7000000001,
@@ -301,6 +302,9 @@ class FakeBotApi:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # file_path -> content
         self.webhook_url = ""
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0)
+        self.webhook_retry_delay = 0.1  # seconds between tries of a failed delivery
+        self._webhook_task: asyncio.Task[None] | None = None
         self._file_paths: dict[str, str] = {}  # file_id -> file_path
         self._blocked: set[int] = set()
         self._open_callbacks: set[str] = set()  # pressed, not answered yet
@@ -358,6 +362,7 @@ class FakeBotApi:
         """Release pending long polls first, so that shutting down never waits for them."""
         self._closing = True
         self._updates_changed.set()
+        await self._stop_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -688,9 +693,7 @@ class FakeBotApi:
         deadline = loop.time() + float(params.get("timeout", 0))
         while True:
             self._confirm(offset)
-            batch = sorted(
-                (q for q in self._queue if self._is_allowed(q)), key=lambda q: q.update_id
-            )[:limit]
+            batch = self._deliverable()[:limit]
             remaining = deadline - loop.time()
             if batch or remaining <= 0 or self._closing:
                 for queued in batch:
@@ -699,6 +702,38 @@ class FakeBotApi:
             self._updates_changed.clear()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._updates_changed.wait(), remaining)
+
+    def _deliverable(self) -> list[_Queued]:
+        return sorted((q for q in self._queue if self._is_allowed(q)), key=lambda q: q.update_id)
+
+    async def _deliver_to_webhook(self, url: str, secret: str | None) -> None:
+        """Telegram's side of a webhook: one update at a time, retried until answered 2xx."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        async with ClientSession() as session:
+            while not self._closing:
+                pending = self._deliverable()
+                if not pending:
+                    self._updates_changed.clear()
+                    await self._updates_changed.wait()
+                    continue
+                queued = pending[0]
+                try:
+                    async with session.post(url, json=queued.update, headers=headers) as answer:
+                        status = answer.status
+                except ClientError:
+                    status = 0
+                self.webhook_deliveries.append((queued.update_id, status))
+                if 200 <= status < 300:
+                    self._queue.remove(queued)
+                else:
+                    await asyncio.sleep(self.webhook_retry_delay)
+
+    async def _stop_webhook_delivery(self) -> None:
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
 
     def _confirm(self, offset: int) -> None:
         """Forget updates below `offset`; a forced redelivery only once it was handed out."""
@@ -829,14 +864,22 @@ class FakeBotApi:
     def _get_me(self, *_: Any) -> dict[str, Any]:
         return BOT_USER
 
-    def _delete_webhook(self, params: dict[str, Any], _: Any) -> bool:
+    async def _delete_webhook(self, params: dict[str, Any], _: Any) -> bool:
         self.webhook_url = ""
+        await self._stop_webhook_delivery()
         if params.get("drop_pending_updates"):
             self._confirm(max(self._updates, default=0) + 1)
         return True
 
-    def _set_webhook(self, params: dict[str, Any], _: Any) -> bool:
+    async def _set_webhook(self, params: dict[str, Any], _: Any) -> bool:
+        await self._delete_webhook(params, None)
         self.webhook_url = str(params.get("url", ""))
+        if params.get("allowed_updates") is not None:
+            self._allowed_updates = frozenset(params["allowed_updates"])
+        if self.webhook_url:
+            self._webhook_task = asyncio.create_task(
+                self._deliver_to_webhook(self.webhook_url, params.get("secret_token"))
+            )
         return True
 
     def _get_webhook_info(self, *_: Any) -> dict[str, Any]:

@@ -3,6 +3,8 @@ end-to-end tests built on it exercise the same code paths as production."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    Updater,
     filters,
 )
 
@@ -325,3 +328,53 @@ async def test_webhook_and_commands_are_recorded(fake_bot_api: FakeBotApi) -> No
         "setMyCommands",
         "deleteMyCommands",
     ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_updates_reach_a_webhook_with_its_secret(fake_bot_api: FakeBotApi) -> None:
+    application = (
+        ApplicationBuilder()
+        .token(fake_bot_api.token)
+        .base_url(fake_bot_api.base_url)
+        .updater(None)
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    updater = Updater(application.bot, application.update_queue)
+    port = free_port()
+    async with application, updater:
+        await application.start()
+        await updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="hook",
+            webhook_url=f"http://127.0.0.1:{port}/hook",
+            secret_token="s3cret",
+        )
+        update_id = fake_bot_api.user_sends(PUPIL, "via webhook")
+        await fake_bot_api.wait_for("sendMessage")
+        await updater.stop()
+        await application.stop()
+    assert fake_bot_api.webhook_deliveries == [(update_id, 200)]
+    assert [m.text for m in fake_bot_api.sent_to(PUPIL)] == ["echo: via webhook"]
+
+
+async def test_a_webhook_that_is_down_gets_the_update_again_later(
+    fake_bot_api: FakeBotApi,
+) -> None:
+    fake_bot_api.webhook_retry_delay = 0.01
+    update_id = fake_bot_api.user_sends(PUPIL, "ciao")
+    async with bot_for(fake_bot_api) as bot:
+        await bot.set_webhook(f"http://127.0.0.1:{free_port()}/down")
+        while len(fake_bot_api.webhook_deliveries) < 3:
+            await asyncio.sleep(0.01)
+        assert (await bot.get_webhook_info()).pending_update_count == 1
+        await bot.delete_webhook()
+        [update] = await bot.get_updates()
+    assert update.update_id == update_id
+    assert {status for _, status in fake_bot_api.webhook_deliveries} == {0}
