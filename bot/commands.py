@@ -1,4 +1,4 @@
-"""`helpdesk run` and `helpdesk demo` (placeholder until the bot lands)."""
+"""`helpdesk run` and `helpdesk demo`: the bot on Telegram, or the same engine in a terminal."""
 
 from __future__ import annotations
 
@@ -7,7 +7,23 @@ import argparse
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the `run` and `demo` commands."""
+    register_demo(commands)
     register_run(commands)
+
+
+def register_demo(commands: argparse._SubParsersAction) -> None:
+    """Add `helpdesk demo`: talk to the engine as a pupil and as a volunteer, no token needed."""
+    from bot.demo import configure_demo
+
+    configure_demo(
+        commands.add_parser(
+            "demo",
+            help="try the bot in the terminal (no Telegram token needed)",
+            description="Talk to the bot in the terminal as a pupil, and answer as a volunteer "
+            "(/come volontario, /come alunno). Uses a throwaway database, the shipped FAQ and "
+            "rota. Reads standard input line by line, so a conversation can be piped in.",
+        )
+    )
 
 
 def register_run(commands: argparse._SubParsersAction) -> None:

@@ -19,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 
 async def volunteer_language(deps: Deps, chat_id: int) -> str:
+    """Italian for everyone who speaks it (the team's language), else their first language."""
     volunteer = await deps.escalation.volunteer_by_chat(chat_id)
-    if volunteer is None or not volunteer.languages:
+    if volunteer is None or not volunteer.languages or FALLBACK_LANGUAGE in volunteer.languages:
         return FALLBACK_LANGUAGE
     return volunteer.languages[0]
 

@@ -124,8 +124,8 @@ async def _relay(deps: Deps, user: UserView, number: str, message: Relayed) -> l
     )
     if target is None:
         return []
-    header = deps.texts.get(target.language, "volunteer.from_user", number=number,
-                            pseudonym=user.pseudonym)
+    lang = await effects.volunteer_language(deps, target.chat_id)
+    header = deps.texts.get(lang, "volunteer.from_user", number=number, pseudonym=user.pseudonym)
     return copies(message, user.chat_id, target, header)
 
 

@@ -1,0 +1,51 @@
+"""`helpdesk demo` driven like a user would pipe it: an answer, then a ping and a relay."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CONVERSATION = """\
+il tablet non si accende
+1
+voglio parlare con qualcuno
+la lavagna digitale fischia
+/come volontario
+1
+ciao, ti aiuto io
+/come alunno
+grazie!
+"""
+
+
+def run_demo(stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_demo_answers_the_pupil_and_pings_the_volunteer():
+    result = run_demo(CONVERSATION)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "Prova il bot" in lines[0] and "/come volontario" in lines[1]
+    pupil = [line for line in lines if line.startswith("[all'alunno]")]
+    volunteer = [line for line in lines if line.startswith("[al volontario ")]
+    assert any("caricatore" in line for line in pupil)  # the FAQ's answer
+    assert any("Evviva" in line for line in pupil)  # button 1 pressed: solved
+    assert any("T-0001" in line for line in volunteer)  # the ping
+    assert any("la lavagna digitale fischia" in line for line in volunteer)
+    assert "    [1] ✋ Prendo io  [2] ↪️ Passo" in lines
+    assert any("(copia) ciao, ti aiuto io" in line for line in pupil)  # relayed as a copy
+    assert any("(copia) grazie!" in line for line in volunteer)
+
+
+def test_the_demo_exits_cleanly_at_once_on_empty_input():
+    result = run_demo("")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 2  # just the two lines of explanation
