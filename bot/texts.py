@@ -66,6 +66,9 @@ class Texts:
     def languages(self) -> tuple[str, ...]:
         return tuple(self.templates)
 
+    def has(self, lang: str, key: str) -> bool:
+        return key in self.templates.get(lang, {}) or key in self.templates[FALLBACK_LANGUAGE]
+
     def get(self, lang: str, key: str, **params: Any) -> Html:
         """The text for `key` in `lang` (else Italian) with escaped parameters filled in."""
         template = self.templates.get(lang, {}).get(key)

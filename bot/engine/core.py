@@ -27,7 +27,7 @@ from bot.engine.deps import Deps
 from bot.engine.states import State
 from bot.engine.turn import Turn
 from bot.texts import FALLBACK_LANGUAGE, Html
-from escalation.api import Priority, VolunteerView
+from escalation.api import EscalationError, Priority, VolunteerView
 from knowledge_base.normalise import words
 
 logger = logging.getLogger(__name__)
@@ -113,15 +113,21 @@ class ConversationEngine:
         self.deps = deps
 
     async def handle(self, incoming: Incoming) -> list[Action]:
+        lang = _language_hint(incoming)
         try:
             return await self._handle(incoming)
+        except EscalationError as error:  # a refusal with its own words (a stale ticket ...)
+            logger.info("Update %s refused: %s", incoming.update_id, error)
+            known = self.deps.texts.has(lang, error.key)
+            text = self.deps.texts.get(lang, error.key if known else "common.error",
+                                       **error.params)
         except Exception:  # the one global handler: log it, say one kind sentence
             logger.exception("Handling update %s failed", incoming.update_id)
-            text = self.deps.texts.get(_language_hint(incoming), "common.error")
-            failed: list[Action] = [Send(incoming.chat_id, text)]
-            if incoming.callback_id is not None:
-                failed.insert(0, AnswerCallback(incoming.callback_id))
-            return failed
+            text = self.deps.texts.get(lang, "common.error")
+        failed: list[Action] = [Send(incoming.chat_id, text)]
+        if incoming.callback_id is not None:
+            failed.insert(0, AnswerCallback(incoming.callback_id))
+        return failed
 
     async def tick(self) -> list[Action]:
         return await effects.render(self.deps, await self.deps.escalation.sweep(self.deps.clock()))
@@ -200,7 +206,7 @@ class ConversationEngine:
     async def _user_message(self, turn: Turn) -> None:
         kind = turn.incoming.kind
         text = turn.incoming.text or ""
-        if kind is Kind.TEXT and await self._safeguarding(turn, text):
+        if text and await self._safeguarding(turn, text):  # captions too
             return
         in_ticket = turn.state is State.IN_TICKET and kind in tickets.RELAYED_KINDS
         if in_ticket and await tickets.relay_from_user(turn):

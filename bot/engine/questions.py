@@ -65,8 +65,8 @@ async def _answer(
     answer = to_html(entry.answer_in(turn.lang))
     if entry.escalate:
         turn.send(answer)
-        await turn.deps.store.set_outcome(question_id, Outcome.ESCALATED)
-        await tickets.open_for(turn, text, tried=tuple(tried), category=entry.category)
+        await tickets.open_for(turn, text, tried=tuple(tried), category=entry.category,
+                               question_id=question_id)
         return
     await _remember(turn, id=question_id, text=text, tried=tried, retried=retried,
                     spare=[e for e in spare if e not in tried])

@@ -90,12 +90,18 @@ async def open_for(
     priority: Priority = Priority.NORMAL,
     question_id: int | None = None,
 ) -> None:
-    """Open a ticket and ping the volunteers on shift; the service words the pupil's notice."""
+    """Open a ticket and ping the volunteers on shift; the service words the pupil's notice.
+
+    Every ticket's question is in the question log with the outcome "escalated", so /stats
+    and /nonrisposte count hand-overs however they started.
+    """
     ticket, result = await turn.deps.escalation.open_ticket(
         turn.user.id, question, category=category, tried_entries=tried, priority=priority
     )
-    if question_id:
-        await turn.deps.store.set_outcome(question_id, Outcome.ESCALATED)
+    store = turn.deps.store
+    if not question_id:  # asked for a person straight away: the description is the question
+        question_id = await store.log_question(turn.user.id, question, "escalate", None)
+    await store.set_outcome(question_id, Outcome.ESCALATED)
     await turn.move(State.IN_TICKET, ticket={"id": ticket.id, "number": ticket.number,
                                              "waiting": []})
     turn.actions.extend(await effects.render(turn.deps, result))

@@ -12,7 +12,7 @@ from bot.engine import effects, tickets
 from bot.engine.callbacks import Callback
 from bot.engine.turn import Turn
 from bot.texts import Html
-from escalation.api import EscalationError, Sender, TicketView
+from escalation.api import Sender, TicketView
 
 
 async def link(turn: Turn) -> None:
@@ -37,12 +37,7 @@ async def _set_current(turn: Turn, ticket: TicketView | None) -> None:
 
 
 async def on_take(turn: Turn, press: Callback) -> None:
-    try:
-        result = await turn.deps.escalation.take(press.number(), turn.chat_id)
-    except EscalationError as error:
-        turn.toast()
-        turn.say(error.key, **error.params)
-        return
+    result = await turn.deps.escalation.take(press.number(), turn.chat_id)
     turn.toast(None if result.won else "volunteer.too_late")
     if result.won:
         await _set_current(turn, result.ticket)

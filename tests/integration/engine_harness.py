@@ -16,6 +16,7 @@ from bot.actions import Action, AnswerCallback, Button, Copy, Edit, Incoming, Ki
 from bot.engine.core import ConversationEngine
 from bot.engine.deps import Deps, Knowledge, Matching
 from bot.engine.schools import load_schools
+from bot.flood import MAX_MESSAGE_CHARS, FloodControl
 from bot.safeguarding import (
     HELPLINES,
     SAFETY_DATA,
@@ -29,13 +30,6 @@ from knowledge_base.matcher import Matcher
 from knowledge_base.model import KnowledgeBase
 from tests.conftest import Desk
 
-
-class FloodControl:  # TEMP until bot/flood.py lands
-    def check(self, chat_id, now):
-        return 'ok'
-
-
-MAX_MESSAGE_CHARS = 1000
 PUPIL = 1  # chat ids of pupils are small; volunteers are 1001.., the coordinator 9001
 
 

@@ -45,3 +45,14 @@ def test_the_escalation_layers_keys_have_texts():
                 "ticket.resolved", "ticket.closed_by_coordinator", "coordinators.unanswered",
                 "ticket.not_yours", "ticket.unknown", "volunteer.unknown", "rating.invalid"):
         assert key in TEXTS.templates["it"], key
+
+
+def test_every_menu_command_is_one_the_engine_knows():
+    from bot.engine.core import USER_COMMANDS
+    from bot.engine.menu import command_menus
+
+    menus = command_menus(TEXTS)
+    assert list(menus) == ["it", "en"]
+    for menu in menus.values():
+        for name, description in menu:
+            assert name in USER_COMMANDS and 3 <= len(description) <= 256
