@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import Counter
 from datetime import time, timedelta
 
@@ -206,3 +207,24 @@ async def test_ten_concurrent_takes_from_separate_connections_give_one_owner(
     assert (await desk.service.ticket_by_number(ticket.number)).volunteer_id == (
         winners[0].ticket.volunteer_id
     )
+
+
+async def test_load_is_spread_over_the_volunteers_on_shift(desk: Desk):
+    """Through the real service: whoever is pinged first takes the ticket and solves it a
+    few tickets later; nobody ends up with more than 1.5x the mean share."""
+    rng = random.Random(5)
+    taken: Counter[int] = Counter()
+    in_progress = []
+    for n in range(120):
+        desk.clock.advance(minutes=1)
+        ticket, opened = await desk.service.open_ticket(await desk.user(500 + n), f"q{n}")
+        helper = rng.choice(opened.pings).chat_id  # either of the two pinged may be faster
+        assert (await desk.service.take(ticket.id, helper)).won
+        taken[helper] += 1
+        in_progress.append((ticket.id, helper))
+        if len(in_progress) > 3:
+            await desk.service.close(*in_progress.pop(0))
+
+    mean = sum(taken.values()) / len(desk.rota.rota.volunteers)
+    assert len(taken) == len(desk.rota.rota.volunteers)
+    assert max(taken.values()) <= 1.5 * mean
