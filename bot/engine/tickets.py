@@ -149,8 +149,11 @@ async def relay_from_user(turn: Turn) -> bool:
         return False
     message = Relayed(RELAYED_KINDS[incoming.kind], incoming.message_id or 0, incoming.text,
                       incoming.file_id)
-    if ticket.status in IN_PROGRESS:
-        turn.actions.extend(await _relay(turn.deps, turn.user, ticket.number, message))
+    relayed = await _relay(turn.deps, turn.user, ticket.number, message) if (
+        ticket.status in IN_PROGRESS
+    ) else []
+    if relayed:
+        turn.actions.extend(relayed)
         return True
     waiting = [*current.get("waiting", []), list(message)][-MAX_WAITING:]
     await turn.save(context={**turn.user.context, "ticket": {**current, "waiting": waiting}})
@@ -158,17 +161,18 @@ async def relay_from_user(turn: Turn) -> bool:
     return True
 
 
-async def deliver_waiting(deps: Deps, user_chat_id: int) -> list[Action]:
-    """Copy what a pupil wrote while waiting to the volunteer who has just taken the ticket."""
+async def deliver_waiting(deps: Deps, user_chat_id: int, number: str) -> list[Action]:
+    """Copy what a pupil wrote while waiting to the volunteer who has just taken ticket `number`."""
     user = await deps.store.get_or_create_user(user_chat_id, FALLBACK_LANGUAGE)
     current = user.context.get("ticket") or {}
+    if current.get("number") != number or not current.get("waiting"):
+        return []
     actions: list[Action] = []
-    for fields in current.get("waiting", []):
-        actions.extend(await _relay(deps, user, current["number"], Relayed(*fields)))
-    if current.get("waiting"):
-        await deps.store.update_user(
-            user.id, context={**user.context, "ticket": {**current, "waiting": []}}
-        )
+    for fields in current["waiting"]:
+        actions.extend(await _relay(deps, user, number, Relayed(*fields)))
+    await deps.store.update_user(
+        user.id, context={**user.context, "ticket": {**current, "waiting": []}}
+    )
     return actions
 
 

@@ -45,7 +45,9 @@ async def on_take(turn: Turn, press: Callback) -> None:
     turn.actions.extend(await effects.render(turn.deps, result.effects))
     for notice in result.effects.notices:
         if notice.key == "ticket.assigned":  # the pupil's chat: what they wrote while waiting
-            turn.actions.extend(await tickets.deliver_waiting(turn.deps, notice.chat_id))
+            turn.actions.extend(
+                await tickets.deliver_waiting(turn.deps, notice.chat_id, result.ticket.number)
+            )
 
 
 async def on_pass(turn: Turn, press: Callback) -> None:
