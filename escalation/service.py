@@ -545,9 +545,11 @@ class SqlEscalationService:
             ticket = await _lock_ticket(session, ticket_id)
             if ticket.user_id != user_id:
                 raise EscalationError("ticket.not_yours", number=ticket.number)
-            if ticket.status != TicketStatus.CLOSED:
+            if ticket.status == TicketStatus.RESOLVED:
                 ticket.status = lifecycle.transition(ticket.status, TicketStatus.CLOSED)
                 ticket.closed_at = now
+            elif ticket.status != TicketStatus.CLOSED:
+                raise EscalationError("ticket.not_resolved", number=ticket.number)
             ticket.rating, ticket.solved = stars, solved
             audit(session, now, SYSTEM, "rated", ticket, stars=stars, solved=solved)
 

@@ -157,3 +157,25 @@ async def test_forget_user_keeps_counts_but_no_texts(desk: Desk):
         assert await session.scalar(select(func.count(User.id))) == 0
         logged = await session.get(QuestionLog, question)
         assert (logged.text, logged.user_id, logged.action) == (None, None, "escalate")
+
+
+async def test_rating_needs_a_resolved_ticket_of_ones_own(desk: Desk):
+    user_id = await desk.user(90)
+    ticket, effects = await desk.service.open_ticket(user_id, "wifi")
+    helper = effects.pings[0].chat_id
+    await desk.service.take(ticket.id, helper)
+
+    with pytest.raises(EscalationError) as too_early:
+        await desk.service.rate(ticket.id, user_id, 5, solved=True)
+    await desk.service.close(ticket.id, helper)
+    with pytest.raises(EscalationError) as not_theirs:
+        await desk.service.rate(ticket.id, await desk.user(91), 5, solved=True)
+    with pytest.raises(EscalationError) as out_of_range:
+        await desk.service.rate(ticket.id, user_id, 6, solved=True)
+
+    assert (too_early.value.key, not_theirs.value.key, out_of_range.value.key) == (
+        "ticket.not_resolved",
+        "ticket.not_yours",
+        "rating.invalid",
+    )
+    assert (await desk.service.ticket_by_number(ticket.number)).status is TicketStatus.RESOLVED
