@@ -192,6 +192,19 @@ async def test_pings_and_relays_report_their_message_ids_and_copies_are_never_fo
     assert not fake_bot_api.calls("forwardMessage")
 
 
+async def test_a_redelivered_update_reaches_the_engine_with_the_same_update_id(
+    fake_bot_api: FakeBotApi,
+):
+    engine = ScriptedEngine(echo)
+    async with running_bot(fake_bot_api, engine):
+        first = fake_bot_api.user_sends(PUPIL, "ciao")
+        await fake_bot_api.wait_for("sendMessage")
+        fake_bot_api.redeliver(first)
+        await fake_bot_api.wait_for("sendMessage", count=2)
+
+    assert [i.update_id for i in engine.incoming] == [first, first]
+
+
 async def test_an_unchanged_edit_and_a_refused_send_do_not_stop_the_next_actions(
     fake_bot_api: FakeBotApi,
 ):
