@@ -43,7 +43,7 @@ def postgres_base_url() -> str:
     return os.environ.get("TEST_DATABASE_URL_PG", DEFAULT_PG_URL)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or a schema of its own on the PostgreSQL server."""
     if request.param == "sqlite":
