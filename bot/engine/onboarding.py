@@ -6,6 +6,8 @@ skipped ("Non lo so"), and a question typed halfway through is answered anyway.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from bot.actions import Button, Keyboard
 from bot.engine import schools
 from bot.engine.callbacks import Callback, Press, pack
@@ -26,8 +28,12 @@ def _role_and_language_buttons(turn: Turn) -> Keyboard:
 
 
 async def start(turn: Turn) -> None:
-    """/start and /impostazioni: ask the role, offering the other language on the same screen."""
-    await turn.move(State.CHOOSING_ROLE)
+    """/start and /impostazioni: ask the role, with the language buttons on the same screen.
+
+    An open ticket is kept, so the conversation with the volunteer resumes afterwards.
+    """
+    ticket = turn.user.context.get("ticket") if turn.state is State.IN_TICKET else None
+    await turn.move(State.CHOOSING_ROLE, **({"ticket": ticket} if ticket else {}))
     key = "onboarding.settings" if turn.incoming.command in ("impostazioni", "settings") else (
         "onboarding.welcome"
     )
@@ -59,7 +65,7 @@ async def on_role(turn: Turn, press: Callback) -> None:
         turn.say("onboarding.ask_school", _school_buttons(turn, ()))
 
 
-def _school_buttons(turn: Turn, positions: range | list[int] | tuple[()]) -> Keyboard:
+def _school_buttons(turn: Turn, positions: Iterable[int]) -> Keyboard:
     rows = [
         (turn.button("onboarding.school", Press.SCHOOL, schools.token(turn.deps.schools, i),
                      name=turn.deps.schools[i]),)
@@ -87,6 +93,10 @@ async def on_school(turn: Turn, press: Callback) -> None:
         turn.toast("common.invalid_button")
         return
     await turn.save(school=school)
-    await turn.move(State.READY)
+    ticket = turn.user.context.get("ticket")
+    if ticket:
+        await turn.move(State.IN_TICKET, ticket=ticket)
+    else:
+        await turn.move(State.READY)
     turn.toast()
     turn.say("onboarding.ready")

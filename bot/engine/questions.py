@@ -45,7 +45,7 @@ async def ask(turn: Turn, text: str) -> None:
         await _answer(turn, entry, question_id, text, tried=[entry.id], spare=ranked)
     elif decision.action == "clarify" and ranked:
         await store.set_outcome(question_id, Outcome.CLARIFIED)
-        offered = [e for e in (decision.offered or ranked) if kb.get(e)][:MAX_OFFERED]
+        offered = [e for e in map(kb.get, decision.offered or ranked) if e][:MAX_OFFERED]
         await _offer(turn, question_id, text, offered)
     else:
         await tickets.ask_description(turn, text, question_id=question_id)
@@ -73,15 +73,15 @@ async def _answer(
     turn.send(answer, _feedback_buttons(turn, question_id))
 
 
-async def _offer(turn: Turn, question_id: int, text: str, offered: list[str]) -> None:
-    kb = turn.deps.knowledge.kb
+async def _offer(turn: Turn, question_id: int, text: str, offered: list[Entry]) -> None:
+    """Up to three titles as buttons, plus "none of these"; the choice is kept by position."""
     rows = [
-        (turn.button("question.option", Press.PICK, question_id, i,
-                     title=kb.get(e).title_in(turn.lang)),)  # type: ignore[union-attr]
+        (turn.button("question.option", Press.PICK, question_id, i, title=e.title_in(turn.lang)),)
         for i, e in enumerate(offered)
     ]
     rows.append((turn.button("question.none_button", Press.PICK, question_id, "none"),))
-    await _remember(turn, id=question_id, text=text, tried=[], offered=offered, spare=offered)
+    ids = [e.id for e in offered]
+    await _remember(turn, id=question_id, text=text, tried=[], offered=ids, spare=ids)
     turn.say("question.clarify", tuple(rows))
 
 

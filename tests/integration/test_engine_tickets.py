@@ -123,3 +123,14 @@ async def test_a_volunteer_with_two_tickets_picks_by_reply_or_by_ticket(
 
     await chat.command(helper, "miei")
     assert "👉 <b>T-0001</b>" in chat.last(helper).text and "T-0002" in chat.last(helper).text
+
+
+async def test_settings_during_a_ticket_keep_the_conversation(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    helper, _ = await open_a_ticket(chat)
+    await chat.press(helper, "Prendo io")
+    await chat.command(PUPIL, "impostazioni")
+    await chat.press(PUPIL, "insegnante")
+    await chat.press(PUPIL, "Non lo so")
+    actions = await chat.say(PUPIL, "ci sono ancora")
+    assert [type(a) for a in actions] == [Send, Copy]
