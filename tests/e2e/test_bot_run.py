@@ -1,0 +1,167 @@
+"""`helpdesk run` as a real process: settings checked, polling and webhook served.
+
+TELEGRAM_API_URL points the process at the fake Bot API server this test runs, exactly as
+it would point at a self-hosted Bot API server in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+
+from tests.e2e.bot_harness import write_data
+from tests.e2e.fake_bot_api import FakeBotApi
+
+PUPIL = 4401
+STARTUP_TIMEOUT = 60.0  # seconds; generous for a loaded CI machine, not a performance claim
+
+
+def _env(fake: FakeBotApi | None, directory: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    env["DATABASE_URL"] = f"sqlite:///{directory / 'helpdesk.sqlite3'}"
+    if fake is not None:
+        env["TELEGRAM_BOT_TOKEN"] = fake.token
+        env["TELEGRAM_API_URL"] = fake.base_url
+    return {**env, **extra}
+
+
+async def _helpdesk(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+@asynccontextmanager
+async def served(
+    fake: FakeBotApi, directory: Path, *args: str, **env: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`helpdesk run` with the test FAQ and rota, stopped with SIGTERM afterwards."""
+    kb_path, rota_path = write_data(directory)
+    process = await _helpdesk(
+        "run",
+        "--kb",
+        str(kb_path),
+        "--rota",
+        str(rota_path),
+        *args,
+        env=_env(fake, directory, **env),
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), STARTUP_TIMEOUT)
+
+
+async def test_helpdesk_run_answers_a_pupils_first_question_from_the_faq(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    async with served(fake_bot_api, tmp_path) as process:
+        await fake_bot_api.wait_for("getUpdates", timeout=STARTUP_TIMEOUT)
+        started = time.perf_counter()
+        fake_bot_api.user_sends(PUPIL, "il tablet non si accende")
+        (answer,) = await fake_bot_api.wait_for(
+            "sendMessage", lambda r: r.chat_id == PUPIL, timeout=STARTUP_TIMEOUT
+        )
+        latency = time.perf_counter() - started
+    _, stderr = await process.communicate()
+
+    print(f"\nhelpdesk run: first answer {latency * 1000:.0f} ms after the question was queued")
+    assert "Collega il caricatore" in (fake_bot_api.sent_to(PUPIL)[0].text or "")
+    assert answer.params["parse_mode"] == "HTML"
+    assert process.returncode == 0  # SIGTERM is a clean stop
+    log = stderr.decode()
+    assert "Traceback" not in log
+    assert fake_bot_api.token not in log  # httpx would log request URLs, token included
+    assert ("default", "it") in fake_bot_api.commands  # the menu was set on start
+
+
+async def test_helpdesk_run_without_a_token_says_so_and_exits_2(tmp_path: Path):
+    process = await _helpdesk("run", env=_env(None, tmp_path))
+    _, stderr = await process.communicate()
+
+    assert process.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in stderr.decode()
+
+
+async def test_an_unreachable_database_is_one_clear_line_and_a_failure_exit(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    closed_port = _free_port()  # nothing listens there
+    env = _env(
+        fake_bot_api, tmp_path, DATABASE_URL=f"postgresql://u:secret@127.0.0.1:{closed_port}/x"
+    )
+    process = await _helpdesk("run", env=env)
+    _, stderr = await process.communicate()
+
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 1
+    assert len(lines) == 1 and lines[0].startswith("helpdesk run: cannot use the database")
+    assert "secret" not in lines[0]  # the password is hidden
+    assert not fake_bot_api.calls("getUpdates")  # it never started serving
+
+
+async def test_the_webhook_refuses_requests_without_telegrams_secret_and_serves_the_rest(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    update = {
+        "update_id": 900,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "il tablet non si accende",
+            "chat": {"id": PUPIL, "type": "private"},
+            "from": {"id": PUPIL, "is_bot": False, "first_name": "Luca", "language_code": "it"},
+        },
+    }
+    fake_bot_api.add_chat(PUPIL)
+    async with (
+        served(
+            fake_bot_api,
+            tmp_path,
+            "--webhook",
+            url,
+            "--port",
+            str(port),
+            TELEGRAM_WEBHOOK_SECRET="s3cret-token",
+        ),
+        aiohttp.ClientSession() as http,
+    ):
+        (registered,) = await fake_bot_api.wait_for("setWebhook", timeout=STARTUP_TIMEOUT)
+        forged = await http.post(url, json=update)
+        forged_wrong = await http.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+        )
+        genuine = await http.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+        )
+        await fake_bot_api.wait_for("sendMessage", lambda r: r.chat_id == PUPIL, timeout=10)
+
+    assert registered.params["url"] == url
+    assert registered.params["secret_token"] == "s3cret-token"
+    assert (forged.status, forged_wrong.status, genuine.status) == (403, 403, 200)
+    assert len(fake_bot_api.calls("sendMessage")) == 1  # only the genuine update was served
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
