@@ -7,6 +7,7 @@ skipped ("Non lo so"), and a question typed halfway through is answered anyway.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from bot.actions import Button, Keyboard
 from bot.engine import schools
@@ -27,13 +28,18 @@ def _role_and_language_buttons(turn: Turn) -> Keyboard:
     return (roles, languages)
 
 
+def _open_ticket(turn: Turn) -> dict[str, Any]:
+    """The context of a ticket in progress, carried through the onboarding steps."""
+    ticket = turn.user.context.get("ticket")
+    return {"ticket": ticket} if ticket else {}
+
+
 async def start(turn: Turn) -> None:
     """/start and /impostazioni: ask the role, with the language buttons on the same screen.
 
     An open ticket is kept, so the conversation with the volunteer resumes afterwards.
     """
-    ticket = turn.user.context.get("ticket") if turn.state is State.IN_TICKET else None
-    await turn.move(State.CHOOSING_ROLE, **({"ticket": ticket} if ticket else {}))
+    await turn.move(State.CHOOSING_ROLE, **_open_ticket(turn))
     key = "onboarding.settings" if turn.incoming.command in ("impostazioni", "settings") else (
         "onboarding.welcome"
     )
@@ -56,7 +62,7 @@ async def on_language(turn: Turn, press: Callback) -> None:
 
 async def on_role(turn: Turn, press: Callback) -> None:
     await turn.save(role=press.fields[0])
-    await turn.move(State.CHOOSING_SCHOOL)
+    await turn.move(State.CHOOSING_SCHOOL, **_open_ticket(turn))
     turn.toast()
     all_schools = turn.deps.schools
     if len(all_schools) <= schools.MAX_BUTTONS:
@@ -93,10 +99,7 @@ async def on_school(turn: Turn, press: Callback) -> None:
         turn.toast("common.invalid_button")
         return
     await turn.save(school=school)
-    ticket = turn.user.context.get("ticket")
-    if ticket:
-        await turn.move(State.IN_TICKET, ticket=ticket)
-    else:
-        await turn.move(State.READY)
+    kept = _open_ticket(turn)
+    await turn.move(State.IN_TICKET if kept else State.READY, **kept)
     turn.toast()
     turn.say("onboarding.ready")
