@@ -148,10 +148,10 @@ class ConversationEngine:
         staff = await deps.escalation.volunteer_by_chat(incoming.chat_id)
         user = await deps.store.get_or_create_user(incoming.chat_id, _language_hint(incoming))
         turn = Turn(incoming, user, deps)
-        if staff is None and (await guards.blocked(turn) or guards.flooding(turn)):
-            return turn.actions
-        if guards.too_long(turn):
-            return turn.actions
+        if staff is None and (
+            await guards.blocked(turn) or guards.flooding(turn) or guards.too_long(turn)
+        ):
+            return turn.actions  # volunteers are trusted: they may write long explanations
         if incoming.kind is Kind.CALLBACK:
             await self._press(turn, staff)
         elif incoming.kind is Kind.COMMAND:
