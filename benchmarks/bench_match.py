@@ -27,7 +27,7 @@ import yaml
 PHRASINGS = 6
 ENTRIES_PER_FILE = 500
 VOCABULARY = 5000
-FUNCTION_WORDS = "il la non si mi ho che di a per con nel".split()
+FUNCTION_WORDS = ["il", "la", "non", "si", "mi", "ho", "che", "di", "a", "per", "con", "nel"]
 
 
 def vocabulary(rng: random.Random) -> list[str]:

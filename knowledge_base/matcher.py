@@ -76,7 +76,7 @@ class _LanguageIndex:
         texts = [self._texts(e) for e in indexed]
         phrasing_terms = [[self._terms(t) for t in phrasings] for phrasings, _, _ in texts]
         self.entry_terms = [
-            frozenset().union(*terms, *(self._terms(k) for k in keywords))
+            frozenset().union(*terms, self._terms(" ".join(keywords)))
             for terms, (_, keywords, _) in zip(phrasing_terms, texts, strict=True)
         ]
         self.answer_terms = [frozenset(self._terms(answer)) for _, _, answer in texts]
@@ -106,6 +106,8 @@ class _LanguageIndex:
         self.entry_index = self._invert(self.entry_terms)
         self.answer_index = self._invert(self.answer_terms)
         self.vocabulary = sorted(self.idf)
+        weights = sorted(p.weight for p in self.phrasings) or [0.0]
+        self.least_said = settings.substance * weights[len(weights) // 2]
         self.corrections: dict[str, str | None] = {}
 
     def _texts(self, entry: Entry) -> tuple[list[str], tuple[str, ...], str]:
@@ -205,8 +207,9 @@ class _LanguageIndex:
                 best = max(best, self._overlap(matched, total, p))
         on_entry = sum(w for t, w in weights.items() if t in entry_terms)
         on_answer = sum(w for t, w in weights.items() if t in answer_terms)
+        said = max(total, self.least_said)
         return (s.phrasing_weight * best
-                + (s.entry_weight * on_entry + s.answer_weight * on_answer) / total)
+                + (s.entry_weight * on_entry + s.answer_weight * on_answer) / said)
 
     def _overlap(self, matched: float, query_total: float, phrasing: int) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""

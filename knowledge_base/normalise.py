@@ -81,15 +81,19 @@ def load_lexicon(lang: str) -> Lexicon:
 
 def words(text: str) -> list[str]:
     """Step 1: plain lower-case words without accents, emojis, punctuation or stretched letters."""
-    text = text.lower().replace("\u2019", "'").replace("`", "'")
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-    )
-    text = _SHORT_HYPHENATED.sub(lambda m: "".join(g for g in m.groups() if g), text)
-    text = _NOT_A_WORD.sub(" ", text)
-    return [_STRETCHED.sub(r"\1", w) for w in text.split()]
+    text = text.lower()
+    if not text.isascii():
+        text = text.replace("\u2019", "'")
+        text = "".join(
+            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+        )
+    if "'" in text or "`" in text:
+        text = text.replace("`", "'")
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
+    if "-" in text:
+        text = _SHORT_HYPHENATED.sub(lambda m: "".join(g for g in m.groups() if g), text)
+    return _STRETCHED.sub(r"\1", _NOT_A_WORD.sub(" ", text)).split()
 
 
 class Normaliser:
@@ -108,6 +112,7 @@ class Normaliser:
         for group in (*synonyms, *self.lexicon.synonyms):
             self._add_synonym_group(group)
         self._longest_phrase = max((len(p) for p in self._phrases), default=1)
+        self._phrase_starts = {p[0] for p in self._phrases if len(p) > 1}
 
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -136,21 +141,27 @@ class Normaliser:
     def terms(self, text: str) -> list[Term]:
         """All steps: the terms of `text`, in order, each with the word it came from."""
         plain = self._expand(words(text))
-        stems = [self.stem(w) for w in plain]
+        cache = self._stems
+        stems = [cache.get(w) or self.stem(w) for w in plain]
         found: list[Term] = []
         i = 0
         while i < len(plain):
-            for size in range(min(self._longest_phrase, len(plain) - i), 0, -1):
-                canonical = self._phrases.get(tuple(stems[i : i + size]))
-                if canonical is not None:
-                    found.append(Term(canonical, " ".join(plain[i : i + size])))
-                    i += size
-                    break
-            else:
-                if plain[i] not in self.lexicon.stopwords:
-                    found.append(Term(stems[i], plain[i]))
-                i += 1
+            size, canonical = self._phrase_at(stems, i)
+            if canonical is not None:
+                found.append(Term(canonical, " ".join(plain[i : i + size])))
+            elif plain[i] not in self.lexicon.stopwords:
+                found.append(Term(stems[i], plain[i]))
+            i += size
         return found
+
+    def _phrase_at(self, stems: list[str], start: int) -> tuple[int, str | None]:
+        """The longest synonym-group member starting at `start`: its length and canonical term."""
+        if stems[start] in self._phrase_starts:
+            for size in range(min(self._longest_phrase, len(stems) - start), 1, -1):
+                canonical = self._phrases.get(tuple(stems[start : start + size]))
+                if canonical is not None:
+                    return size, canonical
+        return 1, self._phrases.get((stems[start],))
 
     def is_function_word(self, word: str) -> bool:
         """True for the stop words and chat abbreviations that reveal this language."""
