@@ -9,8 +9,7 @@ from __future__ import annotations
 from bot.actions import Kind
 from bot.engine.turn import Turn
 
-_MESSAGES = frozenset({Kind.TEXT, Kind.PHOTO, Kind.VOICE, Kind.DOCUMENT, Kind.STICKER,
-                       Kind.LOCATION, Kind.OTHER})
+_MESSAGES = frozenset(Kind) - {Kind.CALLBACK}  # a press must always be answered
 
 
 async def blocked(turn: Turn) -> bool:

@@ -90,9 +90,11 @@ async def switch(turn: Turn) -> None:
 
 async def close(turn: Turn) -> None:
     """/chiudi [T-0042]: close the current ticket; the pupil is asked to rate it."""
-    number = (turn.incoming.text or "").strip().upper() or _current_number(turn)
+    typed = (turn.incoming.text or "").strip().upper()
     mine = await turn.deps.escalation.open_tickets_of(turn.chat_id)
-    ticket = next((t for t in mine if t.number == number), mine[0] if len(mine) == 1 else None)
+    ticket = next((t for t in mine if t.number == (typed or _current_number(turn))), None)
+    if ticket is None and not typed and len(mine) == 1:
+        ticket = mine[0]
     if ticket is None:
         turn.say("volunteer.which_ticket" if mine else "volunteer.no_ticket")
         return

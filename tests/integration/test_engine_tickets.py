@@ -123,6 +123,10 @@ async def test_a_volunteer_with_two_tickets_picks_by_reply_or_by_ticket(
 
     await chat.command(helper, "miei")
     assert "👉 <b>T-0001</b>" in chat.last(helper).text and "T-0002" in chat.last(helper).text
+    await chat.command(helper, "chiudi", "T-0099")  # not theirs: nothing is closed
+    assert "Hai più richieste aperte" in chat.last(helper).text
+    await chat.command(helper, "chiudi", "T-0002")
+    assert "Hai chiuso la richiesta <b>T-0002</b>" in chat.last(helper).text
 
 
 async def test_settings_during_a_ticket_keep_the_conversation(desk: Desk, tmp_path: Path):
