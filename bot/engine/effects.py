@@ -34,7 +34,7 @@ def ticket_summary(deps: Deps, lang: str, ticket: TicketView) -> Html:
         for entry in (deps.knowledge.kb.get(e) for e in ticket.tried_entries)
         if entry is not None
     ]
-    unknown = texts.get(lang, "volunteer.unknown")
+    unknown = texts.get(lang, "volunteer.not_given")
     return texts.get(
         lang,
         "volunteer.summary_urgent" if ticket.priority is Priority.URGENT else "volunteer.summary",
