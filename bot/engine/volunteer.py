@@ -89,12 +89,14 @@ async def switch(turn: Turn) -> None:
 
 
 async def close(turn: Turn) -> None:
-    """/chiudi [T-0042]: close the current ticket; the pupil is asked to rate it."""
+    """/chiudi [T-0042]: close the current (or the named) ticket; the pupil is asked to rate it."""
     typed = (turn.incoming.text or "").strip().upper()
     mine = await turn.deps.escalation.open_tickets_of(turn.chat_id)
     ticket = next((t for t in mine if t.number == (typed or _current_number(turn))), None)
     if ticket is None and not typed and len(mine) == 1:
         ticket = mine[0]
+    elif ticket is None and typed:  # coordinators may close any ticket; the service checks
+        ticket = await turn.deps.escalation.ticket_by_number(typed)
     if ticket is None:
         turn.say("volunteer.which_ticket" if mine else "volunteer.no_ticket")
         return

@@ -49,3 +49,14 @@ async def test_stats_and_the_faqs_gaps(desk: Desk, tmp_path: Path):
 
     await chat.command(COORDINATOR, "nonrisposte")
     assert "1× la lavagna fischia" in chat.last(COORDINATOR).text
+
+
+async def test_a_coordinator_closes_a_ticket_nobody_took(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "xyzzy")
+    await chat.press(PUPIL, "Manda così")
+    await chat.command(1001, "chiudi", "T-0001")  # a volunteer cannot: it is not theirs
+    assert "non è tua" in chat.last(1001).text
+    await chat.command(COORDINATOR, "chiudi", "T-0001")
+    assert "Hai chiuso la richiesta <b>T-0001</b>" in chat.last(COORDINATOR).text
+    assert "è stata chiusa" in chat.last(PUPIL).text
