@@ -15,6 +15,7 @@ from escalation.db import create_engine, session_factory
 from escalation.models import AckTimer, AuditEntry, Offer, OfferState
 from escalation.rota import EscalationPolicy, Level
 from escalation.service import SqlEscalationService
+from escalation.sweeper import CLAIM_TTL, claim_due_timers
 from tests.conftest import Desk, make_rota, volunteer_chat
 
 COORDINATOR_CHAT = 9001
@@ -228,3 +229,31 @@ async def test_load_is_spread_over_the_volunteers_on_shift(desk: Desk):
     mean = sum(taken.values()) / len(desk.rota.rota.volunteers)
     assert len(taken) == len(desk.rota.rota.volunteers)
     assert max(taken.values()) <= 1.5 * mean
+
+
+async def test_a_sweeper_that_dies_after_claiming_delays_the_ticket_but_never_drops_it(
+    desk: Desk,
+):
+    ticket, _ = await desk.service.open_ticket(await desk.user(), "wifi")
+    due = desk.clock.advance(minutes=5)
+    assert len(await claim_due_timers(desk.sessions, due, "crashed-worker", 10)) == 1
+
+    while_claimed = await desk.service.sweep(desk.clock.advance(minutes=1))
+    after_ttl = await desk.service.sweep(due + CLAIM_TTL + timedelta(seconds=1))
+
+    assert while_claimed == Effects()
+    assert {(p.ticket.id, p.level) for p in after_ttl.pings} == {(ticket.id, 2)}
+
+
+async def test_paused_unlinked_and_removed_volunteers_get_no_pings(desk: Desk):
+    await desk.service.set_paused(volunteer_chat(1), True)
+    assert await desk.service.link_volunteer("V999", 4242) is None
+    desk.rota.edit(volunteers=desk.rota.rota.volunteers[:-1])  # V006 leaves the rota
+
+    _, opened = await desk.service.open_ticket(await desk.user(), "wifi")
+    second = await desk.service.sweep(desk.clock.advance(minutes=5))
+
+    assert codes(opened) == [volunteer_chat(2), volunteer_chat(3)]
+    assert codes(second) == [volunteer_chat(4), volunteer_chat(5)]
+    assert await desk.service.volunteer_by_chat(volunteer_chat(6)) is None
+    assert (await desk.service.volunteer_by_chat(volunteer_chat(1))).paused
