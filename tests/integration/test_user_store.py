@@ -1,0 +1,46 @@
+"""The bot's users: created once per chat, their engine state kept across restarts."""
+
+from __future__ import annotations
+
+import pytest
+
+from escalation.api import EscalationError, Role
+from escalation.service import SqlUserStore
+from tests.conftest import Desk
+
+
+async def test_a_chat_gets_one_user_with_a_pseudonym(desk: Desk):
+    first = await desk.users.get_or_create_user(12345, "it")
+    again = await desk.users.get_or_create_user(12345, "en")
+
+    assert again.id == first.id
+    assert again.language == "it"  # the stored choice wins over the Telegram hint
+    assert first.pseudonym.startswith("utente-")
+    assert str(12345) not in first.pseudonym
+
+
+async def test_state_and_context_survive_a_new_store(desk: Desk):
+    user = await desk.users.get_or_create_user(7, "it")
+    await desk.users.update_user(
+        user.id, role=Role.TEACHER, school="IC Rinnovata Pizzigoni", state="asking",
+        context={"suggested": ["wifi-01", "tablet-03"]},
+    )  # fmt: skip
+
+    reloaded = await SqlUserStore(desk.sessions, clock=desk.clock).get_or_create_user(7, "it")
+
+    assert (reloaded.role, reloaded.school, reloaded.state) == (
+        Role.TEACHER,
+        "IC Rinnovata Pizzigoni",
+        "asking",
+    )
+    assert reloaded.context == {"suggested": ["wifi-01", "tablet-03"]}
+
+
+async def test_update_user_refuses_unknown_fields_and_users(desk: Desk):
+    user = await desk.users.get_or_create_user(8, "it")
+
+    with pytest.raises(TypeError, match="chat_id"):
+        await desk.users.update_user(user.id, chat_id=9)
+    with pytest.raises(EscalationError) as unknown:
+        await desk.users.update_user(user.id + 100, blocked=True)
+    assert unknown.value.key == "user.unknown"
