@@ -74,7 +74,8 @@ class _LanguageIndex:
         self.entry_ids = [e.id for e in kb.entries if lang in e.questions]
         indexed = [e for e in kb.entries if lang in e.questions]
         texts = [self._texts(e) for e in indexed]
-        phrasing_terms = [[self._terms(t) for t in phrasings] for phrasings, _, _ in texts]
+        normalised = [[self.normaliser.terms(t) for t in phrasings] for phrasings, _, _ in texts]
+        phrasing_terms = [[[t.term for t in terms] for terms in entry] for entry in normalised]
         self.entry_terms = [
             frozenset().union(*terms, self._terms(" ".join(keywords)))
             for terms, (_, keywords, _) in zip(phrasing_terms, texts, strict=True)
@@ -95,13 +96,15 @@ class _LanguageIndex:
         self.entry_phrasings: list[list[int]] = []
         for number, terms_of_entry in enumerate(phrasing_terms):
             own = []
-            for terms in terms_of_entry:
+            for terms, words in zip(terms_of_entry, normalised[number], strict=True):
                 unique = frozenset(terms)
                 if not unique:
                     continue
                 own.append(len(self.phrasings))
                 weight = sum(self.idf[t] for t in unique)
-                self.phrasings.append(_Phrasing(number, unique, weight, " ".join(terms)))
+                self.phrasings.append(
+                    _Phrasing(number, unique, weight, " ".join(t.word for t in words))
+                )
             self.entry_phrasings.append(own)
         self.entry_index = self._invert(self.entry_terms)
         self.answer_index = self._invert(self.answer_terms)
@@ -166,7 +169,7 @@ class _LanguageIndex:
         quick = {number: self._quick_score(number, weights, total)
                  for number in self._shortlist(weights)}
         shortlist = sorted(quick, key=quick.__getitem__, reverse=True)[: s.rescored_entries]
-        query_text = " ".join(t.term for t in terms)
+        query_text = " ".join(t.word for t in terms)
         scored = {}
         for number in shortlist:
             similarity = max(
