@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
 
 HERE = Path(__file__).parent
 
@@ -25,5 +26,25 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (creates the schema in an empty database)."""
+    """Bring the database at `url` to `revision` (creates the schema in an empty database).
+
+    Runs its own event loop: from async code, use `upgrade_async`.
+    """
     command.upgrade(alembic_config(url), revision)
+
+
+async def upgrade_async(url: str, revision: str = "head") -> None:
+    """`upgrade` for callers already inside an event loop (the bot at start-up, tests)."""
+    from escalation.db import create_engine
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+    finally:
+        await engine.dispose()

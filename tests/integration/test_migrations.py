@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from escalation.db import create_engine
-from escalation.migrations import alembic_config, upgrade
+from escalation.migrations import alembic_config, upgrade, upgrade_async
 from escalation.models import Base
 
 
@@ -55,3 +55,15 @@ def test_downgrade_to_base_removes_the_tables_and_upgrade_is_repeatable(database
     upgrade(database_url)
     upgrade(database_url)  # already at head: nothing to do, no error
     assert "tickets" in _on_database(database_url, lambda c: inspect(c).get_table_names())
+
+
+async def test_upgrade_from_inside_an_event_loop(database_url: str):
+    await upgrade_async(database_url)
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+    finally:
+        await engine.dispose()
+    assert set(tables) == set(Base.metadata.tables) | {"alembic_version"}
