@@ -419,6 +419,7 @@ class SqlEscalationService:
             mine = await _live_offers(session, ticket_id, volunteer.id)
             ticket = await _require_ticket(session, ticket_id)
             if not mine and not volunteer.is_coordinator:
+                audit(session, now, _actor(volunteer), "take_refused", ticket, why="no live offer")
                 return TakeResult(False, ticket_view(ticket), Effects())
             won = await session.execute(
                 update(Ticket)
