@@ -108,11 +108,13 @@ class Normaliser:
         self.lexicon = load_lexicon(lang)
         self._stemmer = _stemmer(lang)
         self._stems: dict[str, str] = {}
+        self._forms: dict[str, tuple[tuple[str, str], ...]] = {}  # word -> expanded, stemmed
         self._phrases: dict[tuple[str, ...], str] = {}
         for group in (*synonyms, *self.lexicon.synonyms):
             self._add_synonym_group(group)
         self._longest_phrase = max((len(p) for p in self._phrases), default=1)
         self._phrase_starts = {p[0] for p in self._phrases if len(p) > 1}
+        self._single = {p[0]: canonical for p, canonical in self._phrases.items() if len(p) == 1}
 
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -140,28 +142,36 @@ class Normaliser:
 
     def terms(self, text: str) -> list[Term]:
         """All steps: the terms of `text`, in order, each with the word it came from."""
-        plain = self._expand(words(text))
-        cache = self._stems
-        stems = [cache.get(w) or self.stem(w) for w in plain]
+        plain: list[str] = []
+        stems: list[str] = []
+        for word in words(text):
+            forms = self._forms.get(word)
+            if forms is None:
+                forms = self._forms[word] = tuple((w, self.stem(w)) for w in self._expand((word,)))
+            for form, stem in forms:
+                plain.append(form)
+                stems.append(stem)
         found: list[Term] = []
+        single, starts, stopwords = self._single, self._phrase_starts, self.lexicon.stopwords
         i = 0
         while i < len(plain):
-            size, canonical = self._phrase_at(stems, i)
+            size, canonical = self._phrase_at(stems, i) if stems[i] in starts else (1, None)
             if canonical is not None:
                 found.append(Term(canonical, " ".join(plain[i : i + size])))
-            elif plain[i] not in self.lexicon.stopwords:
+            elif stems[i] in single:
+                found.append(Term(single[stems[i]], plain[i]))
+            elif plain[i] not in stopwords:
                 found.append(Term(stems[i], plain[i]))
             i += size
         return found
 
     def _phrase_at(self, stems: list[str], start: int) -> tuple[int, str | None]:
-        """The longest synonym-group member starting at `start`: its length and canonical term."""
-        if stems[start] in self._phrase_starts:
-            for size in range(min(self._longest_phrase, len(stems) - start), 1, -1):
-                canonical = self._phrases.get(tuple(stems[start : start + size]))
-                if canonical is not None:
-                    return size, canonical
-        return 1, self._phrases.get((stems[start],))
+        """The longest synonym-group member of two words or more starting at `start`."""
+        for size in range(min(self._longest_phrase, len(stems) - start), 1, -1):
+            canonical = self._phrases.get(tuple(stems[start : start + size]))
+            if canonical is not None:
+                return size, canonical
+        return 1, None
 
     def is_function_word(self, word: str) -> bool:
         """True for the stop words and chat abbreviations that reveal this language."""
