@@ -4,9 +4,9 @@
 
 For each size the KB is written as YAML files, then a fresh subprocess loads it through
 `load_kb` (timed as "load"), builds the `Matcher` ("index"), times single-threaded queries,
-and reports its peak RSS
-(so each size's memory is measured on its own). Beside it, a naive matcher: rapidfuzz
-`process.extractOne` with token_set_ratio over every phrasing. Prints a markdown table.
+and reports its peak RSS (so each size's memory is measured on its own). Beside it, a naive
+matcher: rapidfuzz `process.extractOne` with token_set_ratio over every phrasing. Prints a
+markdown table.
 Targets at 10,000 entries: load+index < 2 s, per-query p99 < 10 ms, peak RSS < 300 MB.
 """
 

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge_base.model import Entry, KnowledgeBase
-from knowledge_base.normalise import Normaliser, Term, detect_language
+from knowledge_base.normalise import CACHED_WORDS, Normaliser, Term, detect_language
 from knowledge_base.settings import MatchSettings
 
 Action = Literal["answer", "clarify", "escalate"]
@@ -71,8 +71,8 @@ class _LanguageIndex:
         self.lang = lang
         self.settings = settings
         self.normaliser = Normaliser(lang, kb.synonyms.get(lang, ()))
-        self.entry_ids = [e.id for e in kb.entries if lang in e.questions]
         indexed = [e for e in kb.entries if lang in e.questions]
+        self.entry_ids = [e.id for e in indexed]
         texts = [self._texts(e) for e in indexed]
         normalised = [[self.normaliser.terms(t) for t in phrasings] for phrasings, _, _ in texts]
         phrasing_terms = [[[t.term for t in terms] for terms in entry] for entry in normalised]
@@ -134,6 +134,8 @@ class _LanguageIndex:
         """The KB term an unknown query term is most likely a typo of, if one is close enough."""
         if term in self.corrections:
             return self.corrections[term]
+        if len(self.corrections) >= CACHED_WORDS:
+            self.corrections.clear()
         edits = _max_typo_edits(term)
         found = None
         if edits:
@@ -223,7 +225,8 @@ class _LanguageIndex:
 
 
 class Matcher:
-    """The FAQ matcher of one loaded KB. Immutable once built; build a new one on reload."""
+    """The FAQ matcher of one loaded KB. Build a new one on reload; its only changing state
+    is a bounded cache of typo corrections."""
 
     def __init__(self, kb: KnowledgeBase, settings: MatchSettings,
                  indexes: Mapping[str, _LanguageIndex]) -> None:

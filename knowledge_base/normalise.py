@@ -45,6 +45,7 @@ _CONTRACTIONS = (
 _SHORT_HYPHENATED = re.compile(r"\b([a-z]{1,2})-([a-z]+)\b|\b([a-z]+)-([a-z]{1,2})\b")
 _NOT_A_WORD = re.compile(r"[^a-z0-9]+")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
+CACHED_WORDS = 50_000  # words whose stem (or typo fix) is kept: a bot sees ever new words
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,8 @@ class Normaliser:
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
         if stem is None:
+            if len(self._stems) >= CACHED_WORDS:
+                self._stems.clear()
             stem = self._stemmer(word) if self._stemmer else word
             self._stems[word] = stem
         return stem
@@ -147,6 +150,8 @@ class Normaliser:
         for word in words(text):
             forms = self._forms.get(word)
             if forms is None:
+                if len(self._forms) >= CACHED_WORDS:
+                    self._forms.clear()
                 forms = self._forms[word] = tuple((w, self.stem(w)) for w in self._expand((word,)))
             for form, stem in forms:
                 plain.append(form)
