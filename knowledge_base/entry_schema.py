@@ -22,6 +22,7 @@ from knowledge_base.model import Entry, Severity
 from knowledge_base.yamlsource import YamlPath, closest, describe, did_you_mean
 
 Audience = Literal["pupil", "teacher"]
+_NOT_A_WORD = re.compile(r"[\W_]+")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Phrasings = Annotated[list[Text], Field(min_length=1)]
 
@@ -93,9 +94,11 @@ def entry_label(item: Any, number: int) -> str:
 
 def plain_text(text: str) -> str:
     """Text reduced to what a reader would call 'the same words': no case, accents, punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\W_]+", " ", letters).split())
+    letters = text.casefold()
+    if not letters.isascii():  # ASCII text has no accents to take off
+        decomposed = unicodedata.normalize("NFKD", letters)
+        letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NOT_A_WORD.sub(" ", letters).split())
 
 
 def field_name(where: YamlPath) -> str:
@@ -122,6 +125,8 @@ def _translate(error: ErrorDetails, label: str) -> Finding:
         return Finding(loc, f"{label}: unknown field '{loc[0]}'{hint}")
     if kind == "missing":
         return Finding(loc, f"{label}: missing required field '{loc[0]}'")
+    if not loc:  # the entry as a whole, e.g. a field name that is not valid Unicode text
+        return Finding(loc, f"{label}: {error['msg']}")
     if loc[-1] == "[key]":
         where = loc[:-1]
         return Finding(

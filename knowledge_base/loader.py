@@ -13,6 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from knowledge_base.bulk import collector_paused
 from knowledge_base.entry_schema import check_entry, entry_label, plain_text
 from knowledge_base.model import Entry, KBLoadError, KnowledgeBase, Problem, Severity
 from knowledge_base.yamlsource import (
@@ -34,7 +35,8 @@ _FILE_FIELDS = ("category", "entries")
 def load_kb(path: Path) -> KnowledgeBase:
     """Load and check the KB under `path`; raises KBLoadError listing every problem found."""
     reader = _Reader()
-    reader.read_directory(path)
+    with collector_paused():
+        reader.read_directory(path)
     problems = tuple(sorted(reader.problems, key=lambda p: (p.file.parts, p.line)))
     if any(p.severity == "error" for p in problems):
         raise KBLoadError(problems)

@@ -43,7 +43,7 @@ _CONTRACTIONS = (
     (re.compile(r"n't\b"), " not"),
 )
 _SHORT_HYPHENATED = re.compile(r"\b([a-z]{1,2})-([a-z]+)\b|\b([a-z]+)-([a-z]{1,2})\b")
-_NOT_A_WORD = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"[a-z0-9]+")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 CACHED_WORDS = 50_000  # words whose stem (or typo fix) is kept: a bot sees ever new words
 
@@ -82,6 +82,11 @@ def load_lexicon(lang: str) -> Lexicon:
 
 def words(text: str) -> list[str]:
     """Step 1: plain lower-case words without accents, emojis, punctuation or stretched letters."""
+    return [_STRETCHED.sub(r"\1", token) for token in _tokens(text)]
+
+
+def _tokens(text: str) -> list[str]:
+    """Step 1 but for the stretched letters, which are folded word by word (and cached)."""
     text = text.lower()
     if not text.isascii():
         text = text.replace("\u2019", "'")
@@ -94,7 +99,14 @@ def words(text: str) -> list[str]:
             text = pattern.sub(replacement, text)
     if "-" in text:
         text = _SHORT_HYPHENATED.sub(lambda m: "".join(g for g in m.groups() if g), text)
-    return _STRETCHED.sub(r"\1", _NOT_A_WORD.sub(" ", text)).split()
+    return _WORD.findall(text)
+
+
+class _Word(NamedTuple):
+    """What the normaliser makes of one token, computed once per distinct token."""
+
+    forms: tuple[tuple[str, str], ...]  # (plain word, stem) after expanding abbreviations
+    terms: tuple[Term, ...] | None  # its terms on its own; None when it may start a phrase
 
 
 class Normaliser:
@@ -109,7 +121,7 @@ class Normaliser:
         self.lexicon = load_lexicon(lang)
         self._stemmer = _stemmer(lang)
         self._stems: dict[str, str] = {}
-        self._forms: dict[str, tuple[tuple[str, str], ...]] = {}  # word -> expanded, stemmed
+        self._words: dict[str, _Word] = {}  # token -> what it becomes
         self._phrases: dict[tuple[str, ...], str] = {}
         for group in (*synonyms, *self.lexicon.synonyms):
             self._add_synonym_group(group)
@@ -145,30 +157,53 @@ class Normaliser:
 
     def terms(self, text: str) -> list[Term]:
         """All steps: the terms of `text`, in order, each with the word it came from."""
-        plain: list[str] = []
-        stems: list[str] = []
-        for word in words(text):
-            forms = self._forms.get(word)
-            if forms is None:
-                if len(self._forms) >= CACHED_WORDS:
-                    self._forms.clear()
-                forms = self._forms[word] = tuple((w, self.stem(w)) for w in self._expand((word,)))
-            for form, stem in forms:
-                plain.append(form)
-                stems.append(stem)
+        tokens = _tokens(text)
         found: list[Term] = []
-        single, starts, stopwords = self._single, self._phrase_starts, self.lexicon.stopwords
+        cached = self._words.get
+        for token in tokens:
+            word = cached(token) or self._analyse(token)
+            if word.terms is None:
+                return self._terms_with_phrases(tokens)
+            found += word.terms
+        return found
+
+    def _terms_with_phrases(self, tokens: list[str]) -> list[Term]:
+        """`terms` for text where a synonym of several words ("sign in") may start."""
+        cached = self._words.get
+        forms = [form for token in tokens for form in (cached(token) or self._analyse(token)).forms]
+        stems = [stem for _, stem in forms]
+        found: list[Term] = []
         i = 0
-        while i < len(plain):
-            size, canonical = self._phrase_at(stems, i) if stems[i] in starts else (1, None)
+        while i < len(forms):
+            size, canonical = (
+                self._phrase_at(stems, i) if stems[i] in self._phrase_starts else (1, None)
+            )
             if canonical is not None:
-                found.append(Term(canonical, " ".join(plain[i : i + size])))
-            elif stems[i] in single:
-                found.append(Term(single[stems[i]], plain[i]))
-            elif plain[i] not in stopwords:
-                found.append(Term(stems[i], plain[i]))
+                found.append(Term(canonical, " ".join(plain for plain, _ in forms[i : i + size])))
+            else:
+                found.extend(self._alone(*forms[i]))
             i += size
         return found
+
+    def _analyse(self, token: str) -> _Word:
+        if len(self._words) >= CACHED_WORDS:
+            self._words.clear()
+        forms = tuple(
+            (form, self.stem(form)) for form in self._expand((_STRETCHED.sub(r"\1", token),))
+        )
+        alone = None
+        if not any(stem in self._phrase_starts for _, stem in forms):
+            alone = tuple(term for form, stem in forms for term in self._alone(form, stem))
+        word = self._words[token] = _Word(forms, alone)
+        return word
+
+    def _alone(self, plain: str, stem: str) -> tuple[Term, ...]:
+        """The term of a word that starts no phrase: its synonym group's, its stem's, or none."""
+        if stem in self._single:
+            return (Term(self._single[stem], plain),)
+        if plain in self.lexicon.stopwords:
+            return ()
+        return (Term(stem, plain),)
 
     def _phrase_at(self, stems: list[str], start: int) -> tuple[int, str | None]:
         """The longest synonym-group member of two words or more starting at `start`."""

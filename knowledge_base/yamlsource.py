@@ -48,7 +48,20 @@ _EXPLANATIONS: tuple[tuple[str, str, bool], ...] = (
 
 
 # libyaml, when PyYAML was built with it, composes a FAQ file about 20 times faster.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LIBYAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TEXT = "tag:yaml.org,2002:str"
+# First characters of the plain scalars that may be something other than text (true, null, 12).
+_TYPED_STARTS = frozenset(_LIBYAML_LOADER.yaml_implicit_resolvers)
+
+
+class _FastLoader(_LIBYAML_LOADER):
+    """libyaml's loader, told at once that a plain word starting with a letter such as 'c' is
+    text: the generic resolver would try every implicit type on every scalar of the file."""
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode and implicit[0] and value[:1] not in _TYPED_STARTS:
+            return _TEXT
+        return super().resolve(kind, value, implicit)
 
 
 class YamlSyntaxError(Exception):
@@ -104,7 +117,7 @@ def parse_yaml(text: str) -> YamlDocument:
 
 def _compose(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=_FAST_LOADER)
+        return yaml.compose(text, Loader=_FastLoader)
     except yaml.YAMLError:
         # Again with the pure-Python parser: its messages are the ones explained above.
         return yaml.compose(text, Loader=yaml.SafeLoader)
@@ -161,6 +174,8 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self._child(item, item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _TEXT:
+            return node.value  # what the constructor would return, without its bookkeeping
         try:
             return self.scalars.construct_object(node)
         except yaml.constructor.ConstructorError:
