@@ -11,6 +11,7 @@ How an entry is scored and how the decision is taken is described in `settings.M
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections import defaultdict
@@ -21,6 +22,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from knowledge_base.bulk import collector_paused
 from knowledge_base.model import Entry, KnowledgeBase
 from knowledge_base.normalise import CACHED_WORDS, Normaliser, Term, detect_language
 from knowledge_base.settings import MatchSettings
@@ -54,7 +56,45 @@ class _Phrasing:
     entry: int
     terms: frozenset[str]
     weight: float
-    text: str
+    said: list[Term]  # in order, with the words as written (before stemming)
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.word for t in self.said)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """How well one entry fits a query, each kind of evidence on 0-1 (see MatchSettings)."""
+
+    phrasing: float
+    entry: float
+    answer: float
+    fuzzy: float
+    ngram: float
+    explained: float
+    covered: float
+    said: float
+    matched_words: tuple[str, ...]
+
+    def ranked_by(self) -> tuple[float, ...]:
+        """The independent rankers whose agreement makes an answer safe."""
+        return (self.phrasing, self.entry, self.answer, self.fuzzy, self.ngram)
+
+
+@functools.lru_cache(maxsize=CACHED_WORDS)
+def _word_grams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    return tuple({padded[i : i + 3] for i in range(len(padded) - 2)})
+
+
+def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    if not a or not b:
+        return 0.0
+    dot = sum(w * b.get(g, 0.0) for g, w in a.items())
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
 
 
 def _max_typo_edits(word: str) -> int:
@@ -73,39 +113,38 @@ class _LanguageIndex:
         self.normaliser = Normaliser(lang, kb.synonyms.get(lang, ()))
         indexed = [e for e in kb.entries if lang in e.questions]
         self.entry_ids = [e.id for e in indexed]
-        texts = [self._texts(e) for e in indexed]
-        normalised = [[self.normaliser.terms(t) for t in phrasings] for phrasings, _, _ in texts]
-        phrasing_terms = [[[t.term for t in terms] for terms in entry] for entry in normalised]
-        self.entry_terms = [
-            frozenset().union(*terms, self._terms(" ".join(keywords)))
-            for terms, (_, keywords, _) in zip(phrasing_terms, texts, strict=True)
-        ]
-        self.answer_terms = [frozenset(self._terms(answer)) for _, _, answer in texts]
-
+        terms_of = self.normaliser.terms
+        said: list[tuple[int, frozenset[str], list[Term]]] = []  # every phrasing and title
+        self.entry_terms: list[frozenset[str]] = []
+        self.answer_terms: list[frozenset[str]] = []
         df: dict[str, int] = defaultdict(int)
-        for bag, answer in zip(self.entry_terms, self.answer_terms, strict=True):
-            for term in bag | answer:
+        for number, entry in enumerate(indexed):
+            bag: set[str] = set()
+            for text in self._phrasings(entry):
+                found = terms_of(text)
+                unique = frozenset(t.term for t in found)
+                if unique:
+                    said.append((number, unique, found))
+                    bag |= unique
+            bag.update(t.term for t in terms_of(" ".join(entry.keywords)))
+            answer = frozenset(t.term for t in terms_of(entry.answer.get(lang, "")))
+            self.entry_terms.append(frozenset(bag))
+            self.answer_terms.append(answer)
+            for term in bag.union(answer):
                 df[term] += 1
         count = max(len(indexed), 1)
         self.idf = {t: math.log(1 + count / n) ** settings.idf_power for t, n in df.items()}
         self.unknown_weight = (
             math.log(1 + count / 0.5) ** settings.idf_power * settings.unknown_word_factor
         )
-
-        self.phrasings: list[_Phrasing] = []
-        self.entry_phrasings: list[list[int]] = []
-        for number, terms_of_entry in enumerate(phrasing_terms):
-            own = []
-            for terms, words in zip(terms_of_entry, normalised[number], strict=True):
-                unique = frozenset(terms)
-                if not unique:
-                    continue
-                own.append(len(self.phrasings))
-                weight = sum(self.idf[t] for t in unique)
-                self.phrasings.append(
-                    _Phrasing(number, unique, weight, " ".join(t.word for t in words))
-                )
-            self.entry_phrasings.append(own)
+        idf = self.idf
+        self.phrasings = [
+            _Phrasing(number, unique, sum(map(idf.__getitem__, unique)), found)
+            for number, unique, found in said
+        ]
+        self.entry_phrasings: list[list[int]] = [[] for _ in indexed]
+        for position, phrasing in enumerate(self.phrasings):
+            self.entry_phrasings[phrasing.entry].append(position)
         self.entry_index = self._invert(self.entry_terms)
         self.answer_index = self._invert(self.answer_terms)
         self.vocabulary = sorted(self.idf)
@@ -113,11 +152,10 @@ class _LanguageIndex:
         self.least_said = settings.substance * weights[len(weights) // 2]
         self.corrections: dict[str, str | None] = {}
 
-    def _texts(self, entry: Entry) -> tuple[list[str], tuple[str, ...], str]:
-        phrasings = list(entry.questions[self.lang])
-        if self.lang in entry.title:
-            phrasings.append(entry.title[self.lang])
-        return phrasings, entry.keywords, entry.answer.get(self.lang, "")
+    def _phrasings(self, entry: Entry) -> tuple[str, ...]:
+        phrasings = entry.questions[self.lang]
+        title = entry.title.get(self.lang)
+        return (*phrasings, title) if title else phrasings
 
     def _terms(self, text: str) -> list[str]:
         return [t.term for t in self.normaliser.terms(text)]
@@ -156,8 +194,8 @@ class _LanguageIndex:
             seen.setdefault(term, Term(term, word))
         return list(seen.values())
 
-    def score(self, text: str) -> dict[int, tuple[float, tuple[str, ...]]]:
-        """Score (0-100) and matched words of every entry sharing a term with the query."""
+    def score(self, text: str) -> tuple[dict[int, Evidence], list[Term]]:
+        """The evidence for every entry worth scoring (see `Evidence`), and the query's terms."""
         s = self.settings
         terms = self.query_terms(text)
         weights = {
@@ -167,21 +205,40 @@ class _LanguageIndex:
         }
         total = sum(weights.values())
         if not total:
-            return {}
-        quick = {number: self._quick_score(number, weights, total)
+            return {}, terms
+        quick = {number: self._quick(number, weights, total)
                  for number in self._shortlist(weights)}
-        shortlist = sorted(quick, key=quick.__getitem__, reverse=True)[: s.rescored_entries]
+        shortlist = sorted(quick, key=lambda n: quick[n][0], reverse=True)[: s.rescored_entries]
         query_text = " ".join(t.word for t in terms)
+        query_grams = self._grams([(t.word, weights.get(t.term, 0.0)) for t in terms])
         scored = {}
         for number in shortlist:
-            similarity = max(
-                (fuzz.token_sort_ratio(query_text, self.phrasings[p].text)
-                 for p in self.entry_phrasings[number]),
-                default=0.0,
-            )
+            _, phrasing, entry, answer, explained, covered, said = quick[number]
+            fuzzy = ngram = 0.0
+            for p in self.entry_phrasings[number]:
+                phr = self.phrasings[p]
+                fuzzy = max(fuzzy, fuzz.token_sort_ratio(query_text, phr.text) / 100)
+                ngram = max(ngram, _cosine(query_grams, self._phrasing_grams(phr)))
             matched = tuple(t.word for t in terms if t.term in self.entry_terms[number])
-            scored[number] = (100 * quick[number] + s.fuzzy_weight * similarity, matched)
-        return scored
+            scored[number] = Evidence(
+                phrasing, entry, answer, fuzzy, ngram, explained, covered, said, matched)
+        return scored, terms
+
+    def _grams(self, weighted_words: Iterable[tuple[str, float]]) -> dict[str, float]:
+        vector: dict[str, float] = defaultdict(float)
+        for word, weight in weighted_words:
+            if not weight:
+                continue
+            grams = _word_grams(word)
+            share = weight / math.sqrt(len(grams))
+            for gram in grams:
+                vector[gram] += share
+        return vector
+
+    def _phrasing_grams(self, phrasing: _Phrasing) -> dict[str, float]:
+        return self._grams(
+            (word, self.idf.get(t.term, 0.0)) for t in phrasing.said for word in t.word.split()
+        )
 
     def _shortlist(self, weights: Mapping[str, float]) -> list[int]:
         """The entries worth scoring: those sharing the most weight with the query.
@@ -201,20 +258,24 @@ class _LanguageIndex:
                 shared[number] += s.answer_weight * weight
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
-    def _quick_score(self, number: int, weights: Mapping[str, float], total: float) -> float:
-        """Every evidence but the fuzzy similarity, as a share (0-1)."""
+    def _quick(self, number: int, weights: Mapping[str, float], total: float
+               ) -> tuple[float, ...]:
+        """(shortlist score, best phrasing, entry share, answer share, explained share)."""
         s = self.settings
         entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
-        best = 0.0
+        best = covered = 0.0
         for p in self.entry_phrasings[number]:
             matched = sum(w for t, w in weights.items() if t in self.phrasings[p].terms)
             if matched:
                 best = max(best, self._overlap(matched, total, p))
+                covered = max(covered, matched / self.phrasings[p].weight)
         on_entry = sum(w for t, w in weights.items() if t in entry_terms)
         on_answer = sum(w for t, w in weights.items() if t in answer_terms)
+        on_either = sum(w for t, w in weights.items() if t in entry_terms or t in answer_terms)
         said = max(total, self.least_said)
-        return (s.phrasing_weight * best
-                + (s.entry_weight * on_entry + s.answer_weight * on_answer) / said)
+        entry, answer = on_entry / said, on_answer / said
+        quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
+        return quick, best, entry, answer, on_either / total, covered, on_entry / total
 
     def _overlap(self, matched: float, query_total: float, phrasing: int) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""
@@ -238,7 +299,9 @@ class Matcher:
     def build(cls, kb: KnowledgeBase, settings: MatchSettings | None = None) -> Matcher:
         settings = settings or MatchSettings()
         languages = kb.languages or ("it",)
-        return cls(kb, settings, {lang: _LanguageIndex(lang, kb, settings) for lang in languages})
+        with collector_paused():
+            indexes = {lang: _LanguageIndex(lang, kb, settings) for lang in languages}
+        return cls(kb, settings, indexes)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -256,17 +319,37 @@ class Matcher:
         else:
             searched = self._indexes.values()
             language = detect_language(query, [i.normaliser for i in searched])
-        best: dict[str, Candidate] = {}
-        for index in searched:
-            for number, (score, matched) in index.score(query).items():
-                entry_id = index.entry_ids[number]
-                if entry_id not in best or score > best[entry_id].score:
-                    best[entry_id] = Candidate(entry_id, round(score, 1), matched)
-        ranked = sorted(best.values(), key=lambda c: -c.score)
-        return self._decide(tuple(ranked[: self.settings.max_candidates]), language)
+        ranked = self.rank(query, searched)
+        return self._decide(ranked, language)
 
-    def _decide(self, ranked: tuple[Candidate, ...], language: str) -> Decision:
+    def rank(self, query: str, searched: Iterable[_LanguageIndex]
+             ) -> list[tuple[Candidate, Evidence]]:
+        """Every entry worth scoring, best first, with its evidence (its best language's)."""
         s = self.settings
+        best: dict[str, tuple[Candidate, Evidence]] = {}
+        for index in searched:
+            for number, ev in index.score(query)[0].items():
+                entry_id = index.entry_ids[number]
+                score = 100 * (s.phrasing_weight * ev.phrasing + s.entry_weight * ev.entry
+                               + s.answer_weight * ev.answer + s.fuzzy_weight * ev.fuzzy
+                               + s.ngram_weight * ev.ngram)
+                if entry_id not in best or score > best[entry_id][0].score:
+                    best[entry_id] = (Candidate(entry_id, round(score, 1), ev.matched_words), ev)
+        return sorted(best.values(), key=lambda c: -c[0].score)
+
+    @staticmethod
+    def agreement(ranked: list[tuple[Candidate, Evidence]]) -> int:
+        """How many rankers put the top entry first."""
+        if not ranked:
+            return 0
+        top = ranked[0][1].ranked_by()
+        return sum(
+            all(ev.ranked_by()[k] < value for _, ev in ranked[1:]) for k, value in enumerate(top)
+        )
+
+    def _decide(self, scored: list[tuple[Candidate, Evidence]], language: str) -> Decision:
+        s = self.settings
+        ranked = tuple(c for c, _ in scored[: s.max_candidates])
         top = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0
         if top >= s.answer_threshold and top - second >= s.answer_margin:

@@ -54,6 +54,7 @@ class MatchSettings:
     entry_weight: float = 0.3
     answer_weight: float = 0.25
     fuzzy_weight: float = 0.2
+    ngram_weight: float = 0.0
     query_side: float = 0.5
     unknown_word_factor: float = 0.5
     idf_power: float = 0.75
