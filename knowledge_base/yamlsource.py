@@ -63,6 +63,14 @@ class _FastLoader(_LIBYAML_LOADER):
             return _TEXT
         return super().resolve(kind, value, implicit)
 
+    if not _LIBYAML_LOADER.yaml_path_resolvers:  # nothing to track on the way down and up
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
 
 class YamlSyntaxError(Exception):
     """The text is not YAML we can read; `line` is where a maintainer should look."""
@@ -170,12 +178,12 @@ class _Builder:
         self.scalars = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: YamlPath) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _TEXT:
+            return node.value  # what the constructor would return, without its bookkeeping
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self._child(item, item, (*path, i)) for i, item in enumerate(node.value)]
-        if node.tag == _TEXT:
-            return node.value  # what the constructor would return, without its bookkeeping
         try:
             return self.scalars.construct_object(node)
         except yaml.constructor.ConstructorError:
