@@ -1,0 +1,323 @@
+"""Updates per second through the whole bot: PTB over HTTP, the engine, the database, and back.
+
+    .venv/bin/python benchmarks/bench_bot.py [--pupils 50] [--questions 5]
+        [--database-url postgresql://...] [--profile]
+
+The fake Bot API server and the simulated pupils run in a child process, so the figures are
+those of the bot process alone; its CPU time gives updates per CPU-second, i.e. on one core.
+Pupils are onboarded first (not timed); then each asks FAQ questions one after the other,
+sending the next as soon as the answer arrives, so `--pupils` conversations are in flight.
+Latency runs from the update being queued at the fake server to the answer arriving there.
+Two rows: the adapter alone (an engine that answers at once, no database) and the whole
+stack, which shows what the engine and the database add. PTB's global 30 messages/s flood
+limit is off: it models Telegram's limit, not our cost. The database must be empty (Telegram
+update ids restart at 1 with the fake, and the bot ignores ids it has already handled);
+without --database-url a new SQLite file is used. Prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` when run as a script
+
+from bot.actions import Action, Copy, Incoming, Send
+from tests.e2e.fake_bot_api import FakeBotApi
+
+FIRST_PUPIL = 10_000_000
+REPLY_TIMEOUT = 60.0
+
+
+# ------------------------------------------------------------ the pupils' process
+
+
+class _AnswerWatchingFake(FakeBotApi):
+    """The fake server, telling a waiting pupil when the bot wrote to them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: dict[int, asyncio.Future[float]] = {}
+
+    def _send_message(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
+        message = super()._send_message(params, files)
+        waiter = self.waiting.pop(message["chat"]["id"], None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(time.perf_counter())
+        return message
+
+    async def reply_to(self, chat_id: int, act: Callable[[], object]) -> float:
+        """Do `act` (a user action); seconds until the bot's first message back."""
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiting[chat_id] = waiter
+        started = time.perf_counter()
+        act()
+        return await asyncio.wait_for(waiter, REPLY_TIMEOUT) - started
+
+
+async def _pupils(conn: Connection, questions: list[list[str]], onboard: bool) -> None:
+    fake = _AnswerWatchingFake()
+    await fake.start()
+    loop = asyncio.get_running_loop()
+    conn.send((fake.base_url, fake.token))
+    await loop.run_in_executor(None, conn.recv)  # the bot is polling
+    chats = range(FIRST_PUPIL, FIRST_PUPIL + len(questions))
+
+    async def onboarding(chat_id: int) -> None:
+        await fake.reply_to(chat_id, lambda: fake.user_sends(chat_id, "/start"))
+        for data in ("role:pupil", "school:skip"):
+            shown = fake.sent_to(chat_id)[-1].message_id
+            await fake.reply_to(chat_id, lambda m=shown, d=data: fake.user_presses(chat_id, m, d))
+
+    async def ask(chat_id: int, asked: list[str]) -> list[float]:
+        return [
+            await fake.reply_to(chat_id, lambda q=q: fake.user_sends(chat_id, q)) for q in asked
+        ]
+
+    if onboard:
+        await asyncio.gather(*(onboarding(chat_id) for chat_id in chats))
+    conn.send("ready")
+    await loop.run_in_executor(None, conn.recv)  # the bot started its CPU clock
+    started = time.perf_counter()
+    latencies = await asyncio.gather(*(ask(c, q) for c, q in zip(chats, questions, strict=True)))
+    conn.send((time.perf_counter() - started, [x for per_pupil in latencies for x in per_pupil]))
+    await loop.run_in_executor(None, conn.recv)  # the bot stopped polling
+    await fake.stop()
+
+
+def _pupil_process(conn: Connection, questions: list[list[str]], onboard: bool) -> None:
+    asyncio.run(_pupils(conn, questions, onboard))
+
+
+# --------------------------------------------------------------- the bot's process
+
+
+class _InstantEngine:
+    """Answers every update at once with a fixed text: what the adapter costs by itself."""
+
+    async def handle(self, incoming: Incoming) -> list[Action]:
+        return [Send(incoming.chat_id, "<b>Risposta</b> dalla FAQ.")]
+
+    async def tick(self) -> list[Action]:
+        return []
+
+    async def sent(self, action: Send | Copy, message_id: int) -> None:
+        return None
+
+
+@asynccontextmanager
+async def instant_engine(database_url: str) -> AsyncIterator[_InstantEngine]:
+    yield _InstantEngine()
+
+
+@asynccontextmanager
+async def helpdesk_engine(database_url: str) -> AsyncIterator[Any]:
+    """The real engine on the shipped FAQ and rota, over a migrated, empty database."""
+    from sqlalchemy import func, select
+
+    from bot.engine.assemble import RotaFile, assemble
+    from escalation.db import create_engine
+    from escalation.migrations import upgrade
+    from escalation.models import ProcessedUpdate
+    from escalation.rota import SHIPPED_ROTA
+    from knowledge_base.loader import SHIPPED_FAQ
+
+    await asyncio.to_thread(upgrade, database_url)
+    database = create_engine(database_url)
+    try:
+        async with database.connect() as connection:
+            if await connection.scalar(select(func.count()).select_from(ProcessedUpdate)):
+                raise SystemExit("bench_bot: the database must be empty (see --help)")
+        assembly = await assemble(
+            database, kb_path=SHIPPED_FAQ, rota=RotaFile(SHIPPED_ROTA), bot_username="bench_bot"
+        )
+        yield assembly.engine
+    finally:
+        await database.dispose()
+
+
+EngineFactory = Callable[[str], AbstractAsyncContextManager[Any]]
+
+
+async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: bool) -> float:
+    """Serve the pupils until they are done; returns this process's CPU seconds meanwhile."""
+    from bot.telegram.app import attach, build_application
+
+    loop = asyncio.get_running_loop()
+    base_url, token = await loop.run_in_executor(None, conn.recv)
+    async with engine_for(url) as engine:
+        application = build_application(token, api_url=base_url, overall_max_rate=0)
+        await application.initialize()
+        attach(application, engine, tick_seconds=3600)
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=10)
+        await application.start()
+        conn.send("polling")
+        await loop.run_in_executor(None, conn.recv)  # pupils onboarded
+        profiler = _Profile() if profile else None
+        cpu = time.process_time()
+        conn.send("go")
+        await loop.run_in_executor(None, conn.poll, None)  # the pupils' results are in
+        cpu = time.process_time() - cpu
+        if profiler is not None:
+            profiler.report()
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+    conn.send("stopped")
+    return cpu
+
+
+class _Profile:
+    """Own time of the bot's main thread by area: where an update's CPU goes."""
+
+    _AREAS = (
+        ("knowledge_base", "FAQ matcher"),
+        ("rapidfuzz", "FAQ matcher"),
+        ("sqlalchemy", "SQLAlchemy"),
+        ("aiosqlite", "aiosqlite / psycopg"),
+        ("psycopg", "aiosqlite / psycopg"),
+        ("telegram", "python-telegram-bot"),
+        ("httpx", "HTTP client"),
+        ("httpcore", "HTTP client"),
+        ("h11", "HTTP client"),
+        ("anyio", "HTTP client"),
+        ("escalation", "escalation service"),
+        ("bot", "conversation engine"),
+        ("asyncio", "asyncio event loop"),
+    )
+
+    def __init__(self) -> None:
+        import cProfile
+
+        self._profiler = cProfile.Profile()
+        self._profiler.enable()
+
+    def report(self) -> None:
+        import pstats
+
+        self._profiler.disable()
+        totals: dict[str, float] = {}
+        stats = pstats.Stats(self._profiler).stats  # type: ignore[attr-defined]
+        for (filename, _, function), (_, _, own, _, _) in stats.items():
+            if "poll" in function and "epoll" in function:
+                continue  # waiting for the network, not work
+            parts = Path(filename).parts
+            area = next((name for key, name in self._AREAS if key in parts), "other")
+            totals[area] = totals.get(area, 0.0) + own
+        grand = sum(totals.values()) or 1.0
+        print("\n| where the bot's main thread spends its time | share |\n|---|---:|")
+        for area, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+            print(f"| {area} | {seconds / grand:.0%} |")
+
+
+# ------------------------------------------------------------------------ driver
+
+
+@dataclass(frozen=True)
+class Result:
+    stack: str
+    updates: int
+    elapsed: float
+    cpu: float
+    latencies: list[float]
+
+    def row(self, pupils: int) -> str:
+        ordered = sorted(self.latencies)
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        return (
+            f"| {self.stack} | {pupils} | {self.updates} | {self.updates / self.elapsed:.0f} "
+            f"| {self.updates / self.cpu:.0f} | {self.cpu / self.updates * 1000:.2f} "
+            f"| {statistics.median(ordered) * 1000:.1f} | {p99 * 1000:.1f} |"
+        )
+
+
+def run_scenario(
+    stack: str,
+    engine_for: EngineFactory,
+    url: str,
+    questions: list[list[str]],
+    *,
+    onboard: bool,
+    profile: bool = False,
+) -> Result:
+    """One run: the pupils' process against the bot served by `engine_for(url)`."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    pupils = context.Process(target=_pupil_process, args=(theirs, questions, onboard))
+    pupils.start()
+    try:
+        cpu = asyncio.run(_bot(ours, engine_for, url, profile))
+    finally:
+        pupils.join(REPLY_TIMEOUT)
+    elapsed, latencies = ours.recv() if ours.poll() else (float("nan"), [])
+    return Result(stack, len(latencies), elapsed, cpu, latencies)
+
+
+def faq_questions() -> list[str]:
+    """The shipped FAQ's own phrasings that the matcher answers outright (no hand-over)."""
+    from bot.engine.deps import Knowledge
+    from knowledge_base.loader import SHIPPED_FAQ
+
+    knowledge = Knowledge.from_path(SHIPPED_FAQ)
+    phrasings = [
+        question
+        for entry in knowledge.kb.entries
+        if not entry.escalate
+        for question in entry.questions.get("it", ())
+    ]
+    return [q for q in phrasings if knowledge.matcher.match(q).action == "answer"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--pupils", type=int, default=50, help="conversations in flight")
+    parser.add_argument(
+        "--questions", type=int, default=5, help="per pupil (the flood guard allows 10 in 30 s)"
+    )
+    parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
+    parser.add_argument("--profile", action="store_true", help="also show where CPU time goes")
+    args = parser.parse_args(argv)
+
+    phrasings = faq_questions()
+    questions = [
+        [phrasings[(p * args.questions + q) % len(phrasings)] for q in range(args.questions)]
+        for p in range(args.pupils)
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'bench.sqlite3'}"
+        database = url.split(":", 1)[0].split("+")[0]
+        results = [
+            run_scenario("adapter only", instant_engine, url, questions, onboard=False),
+            run_scenario(
+                f"whole stack ({database})",
+                helpdesk_engine,
+                url,
+                questions,
+                onboard=True,
+                profile=args.profile,
+            ),
+        ]
+    print(
+        "\n| stack | pupils in flight | updates | updates/s | updates per CPU-second "
+        "| CPU ms/update | median latency ms | p99 latency ms |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    for result in results:
+        print(result.row(args.pupils))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
