@@ -146,6 +146,7 @@ async def test_the_webhook_refuses_requests_without_telegrams_secret_and_serves_
         aiohttp.ClientSession() as http,
     ):
         (registered,) = await fake_bot_api.wait_for("setWebhook", timeout=STARTUP_TIMEOUT)
+        await _listening(port)  # PTB may register the webhook before its server is up
         forged = await http.post(url, json=update)
         forged_wrong = await http.post(
             url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
@@ -159,6 +160,21 @@ async def test_the_webhook_refuses_requests_without_telegrams_secret_and_serves_
     assert registered.params["secret_token"] == "s3cret-token"
     assert (forged.status, forged_wrong.status, genuine.status) == (403, 403, 200)
     assert len(fake_bot_api.calls("sendMessage")) == 1  # only the genuine update was served
+
+
+async def _listening(port: int) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
 
 
 def _free_port() -> int:
