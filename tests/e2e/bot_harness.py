@@ -157,12 +157,13 @@ def write_data(directory: Path) -> tuple[Path, Path]:
 
 
 @asynccontextmanager
-async def helpdesk_engine(directory: Path, clock: Clock) -> AsyncIterator[Assembly]:
-    """The real engine on an SQLite file in `directory`; a second call reuses its data."""
-    url = f"sqlite+aiosqlite:///{directory / 'helpdesk.sqlite3'}"
-    await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
+async def helpdesk_engine(
+    directory: Path, clock: Clock, database_url: str
+) -> AsyncIterator[Assembly]:
+    """The real engine on an empty or earlier database, with the test FAQ and rota files."""
+    await asyncio.to_thread(upgrade, database_url)  # alembic runs its own event loop
     kb_path, rota_path = write_data(directory)
-    database = create_engine(url)
+    database = create_engine(database_url)
     try:
         yield await assemble(
             database,
@@ -177,11 +178,11 @@ async def helpdesk_engine(directory: Path, clock: Clock) -> AsyncIterator[Assemb
 
 @asynccontextmanager
 async def helpdesk_bot(
-    fake: FakeBotApi, directory: Path, clock: Clock
+    fake: FakeBotApi, directory: Path, clock: Clock, database_url: str
 ) -> AsyncIterator[Application]:
     """The whole bot: real engine and database behind the real Application."""
     async with (
-        helpdesk_engine(directory, clock) as assembly,
+        helpdesk_engine(directory, clock, database_url) as assembly,
         running_bot(fake, assembly.engine) as application,
     ):
         yield application

@@ -24,9 +24,9 @@ VOLUNTEERS = (5101, 5102)
 
 
 async def test_onboarding_asks_role_and_school_with_buttons_and_then_for_the_problem(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         (welcome,) = await replies(
             fake_bot_api, PUPIL, lambda: fake_bot_api.user_sends(PUPIL, "/start")
         )
@@ -46,9 +46,9 @@ async def test_onboarding_asks_role_and_school_with_buttons_and_then_for_the_pro
 
 
 async def test_a_question_answered_from_the_faq_then_solved(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         await onboard_pupil(fake_bot_api, PUPIL)
         (answer,) = await replies(
             fake_bot_api, PUPIL, lambda: fake_bot_api.user_sends(PUPIL, "il tablet nn si accende")
@@ -61,9 +61,9 @@ async def test_a_question_answered_from_the_faq_then_solved(
 
 
 async def test_not_solved_gets_the_next_best_answer_then_a_volunteer(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         for volunteer, code in zip(VOLUNTEERS, ("VOL-AAAA", "VOL-BBBB"), strict=True):
             await replies(
                 fake_bot_api,
@@ -97,9 +97,9 @@ async def test_not_solved_gets_the_next_best_answer_then_a_volunteer(
 
 
 async def test_an_unsure_match_offers_the_candidates_as_buttons(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         await onboard_pupil(fake_bot_api, PUPIL)
         (choice,) = await replies(
             fake_bot_api, PUPIL, lambda: fake_bot_api.user_sends(PUPIL, "internet non va")

@@ -66,9 +66,9 @@ async def take(fake: FakeBotApi, chat_id: int) -> ChatMessage:
 
 
 async def test_both_volunteers_are_pinged_one_takes_and_the_others_ping_is_edited(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         await link_staff(fake_bot_api)
         number = await open_ticket(fake_bot_api)
         for volunteer in (GIULIA, MARCO):
@@ -115,9 +115,9 @@ async def _taken_ticket(fake: FakeBotApi) -> str:
 
 
 async def test_messages_are_relayed_both_ways_as_copies_photos_included(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         number = await _taken_ticket(fake_bot_api)
         header, text_copy = await replies(
             fake_bot_api, GIULIA, lambda: fake_bot_api.user_sends(PUPIL, "è per domani!"), count=2
@@ -146,8 +146,10 @@ async def test_messages_are_relayed_both_ways_as_copies_photos_included(
     assert all("forward_origin" not in m.raw for m in fake_bot_api.sent_to(PUPIL))
 
 
-async def test_the_volunteer_closes_and_the_pupil_rates(fake_bot_api: FakeBotApi, tmp_path: Path):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+async def test_the_volunteer_closes_and_the_pupil_rates(
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
+):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         number = await _taken_ticket(fake_bot_api)
         (closed,) = await replies(
             fake_bot_api, GIULIA, lambda: fake_bot_api.user_sends(GIULIA, "/chiudi")
@@ -167,10 +169,10 @@ async def test_the_volunteer_closes_and_the_pupil_rates(fake_bot_api: FakeBotApi
 
 
 async def test_nobody_takes_it_so_the_coordinator_is_pinged_after_the_timeout(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
     clock = Clock()
-    async with helpdesk_bot(fake_bot_api, tmp_path, clock) as application:
+    async with helpdesk_bot(fake_bot_api, tmp_path, clock, database_url) as application:
         await link_staff(fake_bot_api)
         number = await open_ticket(fake_bot_api)
         clock.advance(minutes=9)
@@ -185,13 +187,15 @@ async def test_nobody_takes_it_so_the_coordinator_is_pinged_after_the_timeout(
 
 
 async def test_a_restart_mid_ticket_carries_on_from_the_database(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
     clock = Clock()
-    async with helpdesk_bot(fake_bot_api, tmp_path, clock):
+    async with helpdesk_bot(fake_bot_api, tmp_path, clock, database_url):
         number = await _taken_ticket(fake_bot_api)
 
-    async with helpdesk_bot(fake_bot_api, tmp_path, clock):  # a new process, same database
+    async with helpdesk_bot(
+        fake_bot_api, tmp_path, clock, database_url
+    ):  # a new process, same database
         header, copy = await replies(
             fake_bot_api, GIULIA, lambda: fake_bot_api.user_sends(PUPIL, "ci sei ancora?"), count=2
         )

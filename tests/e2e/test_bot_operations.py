@@ -23,9 +23,9 @@ NEW_ENTRY = """\
 
 
 async def test_reload_with_a_broken_faq_keeps_the_old_one_and_a_fixed_one_is_taken(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         await replies(
             fake_bot_api, CARLA, lambda: fake_bot_api.user_sends(CARLA, "/volunteer COORD-CCCC")
         )
@@ -55,8 +55,10 @@ async def test_reload_with_a_broken_faq_keeps_the_old_one_and_a_fixed_one_is_tak
     assert printer.text == "Apri lo sportello e tira piano il foglio."
 
 
-async def test_a_redelivered_update_is_answered_once(fake_bot_api: FakeBotApi, tmp_path: Path):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+async def test_a_redelivered_update_is_answered_once(
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
+):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         await onboard_pupil(fake_bot_api, PUPIL)
         asked: list[int] = []
         (answer,) = await replies(
@@ -74,9 +76,9 @@ async def test_a_redelivered_update_is_answered_once(fake_bot_api: FakeBotApi, t
 
 
 async def test_a_flood_wait_on_the_answer_is_retried_and_it_arrives_once(
-    fake_bot_api: FakeBotApi, tmp_path: Path
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         await onboard_pupil(fake_bot_api, PUPIL)
         fake_bot_api.fail_next("sendMessage", status=429, retry_after=1)
         (answer,) = await replies(
@@ -89,8 +91,10 @@ async def test_a_flood_wait_on_the_answer_is_retried_and_it_arrives_once(
     assert [m.text for m in fake_bot_api.sent_to(PUPIL)].count(answer.text) == 1
 
 
-async def test_every_command_in_the_menu_is_understood(fake_bot_api: FakeBotApi, tmp_path: Path):
-    async with helpdesk_bot(fake_bot_api, tmp_path, Clock()):
+async def test_every_command_in_the_menu_is_understood(
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
+):
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
         for language, commands in load_menus().items():
             chat_id = PUPIL + len(language)
             for command in commands:
