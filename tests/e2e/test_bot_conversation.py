@@ -118,3 +118,17 @@ async def test_an_unsure_match_offers_the_candidates_as_buttons(
 
     assert answer.text == "Spegni e riaccendi il modem di casa."
     assert button(answer, "fb:", ":ok")
+
+
+async def test_in_a_group_the_bot_only_offers_a_private_chat(
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
+):
+    group = -4100
+    async with helpdesk_bot(fake_bot_api, tmp_path, Clock(), database_url):
+        (reply,) = await replies(
+            fake_bot_api,
+            group,
+            lambda: fake_bot_api.user_sends(group, "/start@scuola_helpdesk_bot", chat_type="group"),
+        )
+
+    assert reply.html is not None and "https://t.me/scuola_helpdesk_bot?start=group" in reply.html
