@@ -196,6 +196,13 @@ class _Profile:
         ("escalation", "escalation service"),
         ("bot", "conversation engine"),
         ("asyncio", "asyncio event loop"),
+        ("selectors.py", "asyncio event loop"),
+    )
+    _BUILTINS = (  # C functions have no file: name them by what calls them
+        ("greenlet", "SQLAlchemy"),
+        ("SimpleQueue", "aiosqlite / psycopg"),
+        ("_socket.socket", "HTTP client"),
+        ("_contextvars", "asyncio event loop"),
     )
 
     def __init__(self) -> None:
@@ -214,7 +221,9 @@ class _Profile:
             if "poll" in function and "epoll" in function:
                 continue  # waiting for the network, not work
             parts = Path(filename).parts
-            area = next((name for key, name in self._AREAS if key in parts), "other")
+            area = next((name for key, name in self._AREAS if key in parts), None) or next(
+                (name for key, name in self._BUILTINS if key in function), "other"
+            )
             totals[area] = totals.get(area, 0.0) + own
         grand = sum(totals.values()) or 1.0
         print("\n| where the bot's main thread spends its time | share |\n|---|---:|")
