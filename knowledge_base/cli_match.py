@@ -107,15 +107,18 @@ def explain(matcher: Matcher, decision: Decision) -> list[str]:
         lines.append(f"  {rank}. {candidate.score:5.1f}  {candidate.entry_id}  \"{title}\"")
         lines.append(f"         matched words: {words}")
     second = decision.candidates[1].score if len(decision.candidates) > 1 else 0.0
-    lead = round(decision.score - second, 1)
+    lead = round(decision.score / second, 2) if second else None
+    leads = f"leads the next entry {lead}x" if lead else "has no rival"
+    sure = (f"confidence {decision.confidence} (top score {decision.score} discounted for "
+            "what question and phrasing leave unmatched)")
     if decision.action == "answer":
-        why = (f"top score {decision.score} >= answer threshold {s.answer_threshold} and leads "
-               f"the next entry by {lead} >= margin {s.answer_margin}")
+        why = (f"{sure} >= answer threshold {s.answer_threshold}, and the top score {leads} "
+               f"(at least {s.answer_ratio}x needed)")
     elif decision.action == "clarify":
-        reason = (f"leads the next entry by only {lead} < margin {s.answer_margin}"
-                  if decision.score >= s.answer_threshold
-                  else f"below the answer threshold {s.answer_threshold}")
-        why = (f"top score {decision.score} {reason}, but >= clarify threshold "
+        reason = (f"{sure} < answer threshold {s.answer_threshold}"
+                  if decision.confidence < s.answer_threshold
+                  else f"the top score {leads}, less than the {s.answer_ratio}x needed")
+        why = (f"{reason}; top score {decision.score} >= clarify threshold "
                f"{s.clarify_threshold}: offering {', '.join(decision.offered)}")
     else:
         why = (f"top score {decision.score} < clarify threshold {s.clarify_threshold}: "

@@ -11,7 +11,7 @@ How an entry is scored and how the decision is taken is described in `settings.M
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import heapq
 import math
 from collections import defaultdict
@@ -49,6 +49,7 @@ class Decision:
     candidates: tuple[Candidate, ...]
     offered: tuple[str, ...]
     language: str
+    confidence: float = 0.0  # the top score discounted for what the query leaves unmatched
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,36 +66,15 @@ class _Phrasing:
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """How well one entry fits a query, each kind of evidence on 0-1 (see MatchSettings)."""
+    """How one entry fits a query; every field is a share (0-1), see MatchSettings."""
 
-    phrasing: float
-    entry: float
-    answer: float
-    fuzzy: float
-    ngram: float
-    explained: float
-    covered: float
-    said: float
+    phrasing: float  # F-measure of the weighted overlap with the best phrasing
+    entry: float  # how much of the query the whole entry explains
+    answer: float  # how much of the query the answer text explains
+    fuzzy: float  # character similarity to the closest phrasing, unstemmed words
+    covered: float  # how much of its best-covered phrasing the query says
+    specific: float  # the strongest word it shares / the strongest word of the query
     matched_words: tuple[str, ...]
-
-    def ranked_by(self) -> tuple[float, ...]:
-        """The independent rankers whose agreement makes an answer safe."""
-        return (self.phrasing, self.entry, self.answer, self.fuzzy, self.ngram)
-
-
-@functools.lru_cache(maxsize=CACHED_WORDS)
-def _word_grams(word: str) -> tuple[str, ...]:
-    padded = f" {word} "
-    return tuple({padded[i : i + 3] for i in range(len(padded) - 2)})
-
-
-def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if not a or not b:
-        return 0.0
-    dot = sum(w * b.get(g, 0.0) for g, w in a.items())
-    if not dot:
-        return 0.0
-    return dot / math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
 
 
 def _max_typo_edits(word: str) -> int:
@@ -157,9 +137,6 @@ class _LanguageIndex:
         title = entry.title.get(self.lang)
         return (*phrasings, title) if title else phrasings
 
-    def _terms(self, text: str) -> list[str]:
-        return [t.term for t in self.normaliser.terms(text)]
-
     @staticmethod
     def _invert(bags: list[frozenset[str]]) -> dict[str, list[int]]:
         index: dict[str, list[int]] = defaultdict(list)
@@ -194,8 +171,8 @@ class _LanguageIndex:
             seen.setdefault(term, Term(term, word))
         return list(seen.values())
 
-    def score(self, text: str) -> tuple[dict[int, Evidence], list[Term]]:
-        """The evidence for every entry worth scoring (see `Evidence`), and the query's terms."""
+    def score(self, text: str) -> dict[int, Evidence]:
+        """The evidence for every entry worth scoring, by entry number."""
         s = self.settings
         terms = self.query_terms(text)
         weights = {
@@ -203,42 +180,23 @@ class _LanguageIndex:
             for t in terms
             if t.term in self.idf or not t.term.isdigit()
         }
-        total = sum(weights.values())
-        if not total:
-            return {}, terms
-        quick = {number: self._quick(number, weights, total)
-                 for number in self._shortlist(weights)}
-        shortlist = sorted(quick, key=lambda n: quick[n][0], reverse=True)[: s.rescored_entries]
+        if not weights:
+            return {}
+        found = {number: self._evidence(number, weights) for number in self._shortlist(weights)}
+        best = sorted(found, key=lambda n: self._without_fuzzy(found[n]), reverse=True)
         query_text = " ".join(t.word for t in terms)
-        query_grams = self._grams([(t.word, weights.get(t.term, 0.0)) for t in terms])
         scored = {}
-        for number in shortlist:
-            _, phrasing, entry, answer, explained, covered, said = quick[number]
-            fuzzy = ngram = 0.0
-            for p in self.entry_phrasings[number]:
-                phr = self.phrasings[p]
-                fuzzy = max(fuzzy, fuzz.token_sort_ratio(query_text, phr.text) / 100)
-                ngram = max(ngram, _cosine(query_grams, self._phrasing_grams(phr)))
+        for number in best[: s.rescored_entries]:
+            similarity = max(
+                (fuzz.token_sort_ratio(query_text, self.phrasings[p].text)
+                 for p in self.entry_phrasings[number]),
+                default=0.0,
+            )
             matched = tuple(t.word for t in terms if t.term in self.entry_terms[number])
-            scored[number] = Evidence(
-                phrasing, entry, answer, fuzzy, ngram, explained, covered, said, matched)
-        return scored, terms
-
-    def _grams(self, weighted_words: Iterable[tuple[str, float]]) -> dict[str, float]:
-        vector: dict[str, float] = defaultdict(float)
-        for word, weight in weighted_words:
-            if not weight:
-                continue
-            grams = _word_grams(word)
-            share = weight / math.sqrt(len(grams))
-            for gram in grams:
-                vector[gram] += share
-        return vector
-
-    def _phrasing_grams(self, phrasing: _Phrasing) -> dict[str, float]:
-        return self._grams(
-            (word, self.idf.get(t.term, 0.0)) for t in phrasing.said for word in t.word.split()
-        )
+            scored[number] = dataclasses.replace(
+                found[number], fuzzy=similarity / 100, matched_words=matched
+            )
+        return scored
 
     def _shortlist(self, weights: Mapping[str, float]) -> list[int]:
         """The entries worth scoring: those sharing the most weight with the query.
@@ -258,11 +216,10 @@ class _LanguageIndex:
                 shared[number] += s.answer_weight * weight
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
-    def _quick(self, number: int, weights: Mapping[str, float], total: float
-               ) -> tuple[float, ...]:
-        """(shortlist score, best phrasing, entry share, answer share, explained share)."""
-        s = self.settings
+    def _evidence(self, number: int, weights: Mapping[str, float]) -> Evidence:
+        """Everything but the fuzzy similarity, which only the best few entries get."""
         entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
+        total = sum(weights.values())
         best = covered = 0.0
         for p in self.entry_phrasings[number]:
             matched = sum(w for t, w in weights.items() if t in self.phrasings[p].terms)
@@ -271,11 +228,22 @@ class _LanguageIndex:
                 covered = max(covered, matched / self.phrasings[p].weight)
         on_entry = sum(w for t, w in weights.items() if t in entry_terms)
         on_answer = sum(w for t, w in weights.items() if t in answer_terms)
-        on_either = sum(w for t, w in weights.items() if t in entry_terms or t in answer_terms)
+        strongest = max((w for t, w in weights.items() if t in entry_terms), default=0.0)
         said = max(total, self.least_said)
-        entry, answer = on_entry / said, on_answer / said
-        quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
-        return quick, best, entry, answer, on_either / total, covered, on_entry / total
+        return Evidence(
+            phrasing=best,
+            entry=on_entry / said,
+            answer=on_answer / said,
+            fuzzy=0.0,
+            covered=covered,
+            specific=strongest / max(weights.values()),
+            matched_words=(),
+        )
+
+    def _without_fuzzy(self, evidence: Evidence) -> float:
+        s = self.settings
+        return (s.phrasing_weight * evidence.phrasing + s.entry_weight * evidence.entry
+                + s.answer_weight * evidence.answer)
 
     def _overlap(self, matched: float, query_total: float, phrasing: int) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""
@@ -324,39 +292,38 @@ class Matcher:
 
     def rank(self, query: str, searched: Iterable[_LanguageIndex]
              ) -> list[tuple[Candidate, Evidence]]:
-        """Every entry worth scoring, best first, with its evidence (its best language's)."""
+        """Every entry worth scoring, best first, with its evidence (from its best language)."""
         s = self.settings
         best: dict[str, tuple[Candidate, Evidence]] = {}
         for index in searched:
-            for number, ev in index.score(query)[0].items():
+            for number, ev in index.score(query).items():
                 entry_id = index.entry_ids[number]
                 score = 100 * (s.phrasing_weight * ev.phrasing + s.entry_weight * ev.entry
-                               + s.answer_weight * ev.answer + s.fuzzy_weight * ev.fuzzy
-                               + s.ngram_weight * ev.ngram)
+                               + s.answer_weight * ev.answer + s.fuzzy_weight * ev.fuzzy)
                 if entry_id not in best or score > best[entry_id][0].score:
                     best[entry_id] = (Candidate(entry_id, round(score, 1), ev.matched_words), ev)
         return sorted(best.values(), key=lambda c: -c[0].score)
 
-    @staticmethod
-    def agreement(ranked: list[tuple[Candidate, Evidence]]) -> int:
-        """How many rankers put the top entry first."""
-        if not ranked:
-            return 0
-        top = ranked[0][1].ranked_by()
-        return sum(
-            all(ev.ranked_by()[k] < value for _, ev in ranked[1:]) for k, value in enumerate(top)
-        )
+    def confidence(self, score: float, evidence: Evidence) -> float:
+        """The score discounted for the part of its phrasing the query leaves unsaid and for
+        a query whose most specific word the entry does not share (see MatchSettings)."""
+        s = self.settings
+        return (score * evidence.covered ** s.coverage_power
+                * evidence.specific ** s.specificity_power)
 
     def _decide(self, scored: list[tuple[Candidate, Evidence]], language: str) -> Decision:
         s = self.settings
         ranked = tuple(c for c, _ in scored[: s.max_candidates])
-        top = ranked[0].score if ranked else 0.0
+        if not ranked:
+            return Decision("escalate", None, 0.0, (), (), language)
+        top = ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        if top >= s.answer_threshold and top - second >= s.answer_margin:
-            return Decision("answer", ranked[0].entry_id, top, ranked, (), language)
+        confidence = round(self.confidence(top, scored[0][1]), 1)
+        if confidence >= s.answer_threshold and top >= s.answer_ratio * second:
+            return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence)
         if top >= s.clarify_threshold:
             offered = tuple(
                 c.entry_id for c in ranked[: s.max_offered] if c.score >= top - s.clarify_window
             )
-            return Decision("clarify", None, top, ranked, offered, language)
-        return Decision("escalate", None, top, ranked, (), language)
+            return Decision("clarify", None, top, ranked, offered, language, confidence)
+        return Decision("escalate", None, top, ranked, (), language, confidence)

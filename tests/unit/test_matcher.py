@@ -57,7 +57,7 @@ def test_a_question_about_nothing_in_the_kb_is_escalated(matcher):
 
 
 def test_a_question_between_two_entries_is_clarified(kb):
-    cautious = Matcher.build(kb, MatchSettings(answer_margin=30.0))
+    cautious = Matcher.build(kb, MatchSettings(answer_ratio=3.0))
     decision = cautious.match("il tablet non va")
     assert decision.action == "clarify"
     assert set(decision.offered) >= {"tablet-no-power", "tablet-not-charging"}
