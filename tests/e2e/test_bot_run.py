@@ -117,6 +117,21 @@ async def test_an_unreachable_database_is_one_clear_line_and_a_failure_exit(
     assert not fake_bot_api.calls("getUpdates")  # it never started serving
 
 
+async def test_a_broken_faq_at_start_names_the_file_and_exits_1(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    kb_path, _ = write_data(tmp_path)
+    (kb_path / "extra.yaml").write_text("- id: Not Valid\n  answer: {it: x}\n", encoding="utf-8")
+    async with served(fake_bot_api, tmp_path) as process:
+        _, stderr = await asyncio.wait_for(process.communicate(), STARTUP_TIMEOUT)
+
+    log = stderr.decode()
+    assert process.returncode == 1
+    assert "helpdesk run: cannot start with these files:" in log and "extra.yaml" in log
+    assert "Traceback" not in log
+    assert not fake_bot_api.calls("getUpdates")
+
+
 async def test_the_webhook_refuses_requests_without_telegrams_secret_and_serves_the_rest(
     fake_bot_api: FakeBotApi, tmp_path: Path
 ):
