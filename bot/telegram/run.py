@@ -122,6 +122,8 @@ def _configure_logging() -> None:
     )
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot's token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs two lines per sweep, every few seconds, all day.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _first_line(error: BaseException) -> str:
