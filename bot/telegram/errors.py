@@ -27,17 +27,18 @@ def error_logger(tag: ChatTagger) -> ErrorHandler:
     """An error handler for the Application that logs `tag`-pseudonymised reports."""
 
     async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        logger.error("Handling %s failed: %s", _origin(update, tag), _describe(context.error))
+        logger.error("%s failed: %s", _origin(update, context, tag), _describe(context.error))
 
     return log_error
 
 
-def _origin(update: object, tag: ChatTagger) -> str:
+def _origin(update: object, context: ContextTypes.DEFAULT_TYPE, tag: ChatTagger) -> str:
+    """An update (chat pseudonymised), the sweeper job, or polling itself (update None)."""
     if not isinstance(update, Update):
-        return "a job"  # the escalation sweeper
+        return f"Job {context.job.name}" if context.job is not None else "Fetching updates"
     chat = update.effective_chat
     where = f" from {tag(chat.id)}" if chat is not None else ""
-    return f"update {update.update_id}{where}"
+    return f"Handling update {update.update_id}{where}"
 
 
 def _describe(error: BaseException | None) -> str:
