@@ -39,12 +39,16 @@ class ScriptedEngine:
         self.incoming: list[Incoming] = []
         self.sent_ids: list[tuple[Send | Copy, int]] = []
         self.due: list[Action] = []  # what the next sweep returns
+        self.sweep_fails = False  # the next sweep raises (the database went away, say)
 
     async def handle(self, incoming: Incoming) -> list[Action]:
         self.incoming.append(incoming)
         return self.script(incoming)
 
     async def tick(self) -> list[Action]:
+        if self.sweep_fails:
+            self.sweep_fails = False
+            raise ConnectionError("database unreachable")
         due, self.due = self.due, []
         return due
 
@@ -277,13 +281,16 @@ async def test_the_shipped_command_menus_are_set_per_language_with_italian_as_de
     assert {c["command"] for c in fake_bot_api.commands[("default", "en")]} >= {"start", "help"}
 
 
-async def test_the_sweeper_job_delivers_what_the_engine_returns_on_its_timer(
-    fake_bot_api: FakeBotApi,
+async def test_the_sweeper_job_delivers_on_its_timer_and_outlives_a_failed_sweep(
+    fake_bot_api: FakeBotApi, caplog: pytest.LogCaptureFixture
 ):
     fake_bot_api.add_chat(VOLUNTEER)
     engine = ScriptedEngine()
+    engine.sweep_fails = True
     async with running_bot(fake_bot_api, engine, tick_seconds=0.1):
         engine.due = [Send(VOLUNTEER, "Richiesta T-0001 ancora aperta")]
         await fake_bot_api.wait_for("sendMessage")
 
     assert [m.text for m in fake_bot_api.sent_to(VOLUNTEER)] == ["Richiesta T-0001 ancora aperta"]
+    (failure,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failure.getMessage().startswith("Job escalation-sweep failed: ConnectionError")
