@@ -87,7 +87,12 @@ def _application(
             await set_menus(application.bot, menus)
         except TelegramError as error:  # a menu is a nicety: never refuse to serve for it
             logger.warning("Setting the command menus failed: %s", error)
-        logger.info("Serving @%s with the FAQ in %s", application.bot.username, kb_path)
+        logger.info(
+            "Serving @%s with the FAQ in %s and the database at %s",
+            application.bot.username,
+            kb_path,
+            database.url.render_as_string(hide_password=True),
+        )
 
     async def release_database(application: Application) -> None:
         await database.dispose()
