@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     _configure_logging()
     try:
         upgrade(url)
-    except (SQLAlchemyError, OSError) as error:
+    except (SQLAlchemyError, OSError, ValueError) as error:  # ValueError: not a database URL
         _fail(f"cannot use the database at {_safe(url)}: {_first_line(error)}")
         return EXIT_UNAVAILABLE
     try:
@@ -136,7 +136,11 @@ def _first_line(error: BaseException) -> str:
 
 
 def _safe(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password; an unparsable one is not repeated at all."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "DATABASE_URL"
 
 
 def _fail(message: str) -> None:
