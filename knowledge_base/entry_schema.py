@@ -1,8 +1,11 @@
 """One FAQ entry checked field by field, with findings worded for the person who edits it.
 
-pydantic checks the shape (which fields, which types, which values); the rules that tie
-fields together (an answer for every language that has questions) are plain code. Each
-finding is located by its path inside the entry; the loader turns that into file:line.
+pydantic checks the shape (which fields, which types, which values) and words what is wrong;
+an entry that is plainly right (nearly all of them) is taken by a quick check instead, which
+accepts only what the model would accept and reads it the same way, so a large FAQ loads
+without building a model per entry. The rules that tie fields together (an answer for every
+language that has questions) are plain code. Each finding is located by its path inside the
+entry; the loader turns that into file:line.
 """
 
 from __future__ import annotations
@@ -13,39 +16,49 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, get_args
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from pydantic_core import ErrorDetails
+from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge_base.model import Entry, Severity
 from knowledge_base.yamlsource import YamlPath, closest, describe, did_you_mean
 
-Audience = Literal["pupil", "teacher"]
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+# The fields of entry_model.EntrySchema, in its order, and the audiences it allows.
+FIELDS = ("id", "title", "questions", "answer", "keywords", "audience", "escalate", "category")
+_REQUIRED = frozenset({"id", "questions", "answer"})
+_OPTIONAL = frozenset(FIELDS) - _REQUIRED
+AUDIENCES = ("pupil", "teacher")
 _NOT_A_WORD = re.compile(r"[\W_]+")
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Phrasings = Annotated[list[Text], Field(min_length=1)]
+_ID = re.compile(r"[a-z0-9-]+")
+_EDGE_SPACE = " \t\r\n"  # what a YAML block scalar leaves around text
 
 
-class EntrySchema(BaseModel):
-    """The fields of an entry as kb-format.md defines them, plus an optional own category."""
+class CheckedEntry(Protocol):
+    """An entry whose shape is right: the model's instance or the quick check's."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    id: str = Field(pattern=r"^[a-z0-9-]+$")
-    title: dict[str, Text] = Field(default_factory=dict)
-    questions: Annotated[dict[str, Phrasings], Field(min_length=1)]
-    answer: Annotated[dict[str, Text], Field(min_length=1)]
-    keywords: list[Text] = Field(default_factory=list)
-    audience: list[Audience] = Field(default_factory=list)
-    escalate: bool = False
-    category: str | None = None
+    id: str
+    title: Mapping[str, str]
+    questions: Mapping[str, list[str]]
+    answer: Mapping[str, str]
+    keywords: list[str]
+    audience: list[str]
+    escalate: bool
+    category: str | None
 
 
-FIELDS = tuple(EntrySchema.model_fields)
-_OPTIONAL = frozenset(
-    name for name, info in EntrySchema.model_fields.items() if not info.is_required()
-)
+@dataclass(frozen=True, slots=True)
+class _Quick:
+    id: str
+    title: dict[str, str]
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    keywords: list[str]
+    audience: list[str]
+    escalate: bool
+    category: str | None
+
+
 # How deep the list items of a list field sit: questions.it.<item>, keywords.<item>.
 _LIST_DEPTH = {"questions": 2, "keywords": 1, "audience": 1}
 _EMPTY = ("string_too_short", "too_short")
@@ -74,14 +87,64 @@ def check_entry(
         expected = "a mapping of fields (id:, questions:, answer:)"
         return None, [Finding((), f"{label} must be {expected}, but it is {describe(item)}")]
     item = {key: value for key, value in item.items() if value is not None or key not in _OPTIONAL}
-    try:
-        checked = EntrySchema.model_validate(item)
-    except ValidationError as error:
-        return None, _shape_findings(error.errors(), label)
+    checked: CheckedEntry | None = _quick_check(item)
+    if checked is None:
+        from pydantic import ValidationError
+
+        from knowledge_base.entry_model import EntrySchema
+
+        try:
+            checked = EntrySchema.model_validate(item)
+        except ValidationError as error:
+            return None, _shape_findings(error.errors(), label)
     findings = list(_content_findings(checked, label))
     if any(f.severity == "error" for f in findings):
         return None, findings
     return _entry(checked, category, source, line), findings
+
+
+def _quick_check(item: dict[Any, Any]) -> _Quick | None:
+    """The entry as the model would read it, when it is plainly right; else None."""
+    if not item.keys() >= _REQUIRED or not item.keys() <= _OPTIONAL | _REQUIRED:
+        return None
+    entry_id, category = item["id"], item.get("category")
+    escalate = item.get("escalate", False)
+    if not (type(entry_id) is str and _ID.fullmatch(entry_id) and type(escalate) is bool
+            and (category is None or type(category) is str)):
+        return None
+    questions = _texts_by_language(item["questions"], _phrasings)
+    answer = _texts_by_language(item["answer"], _text)
+    title = _texts_by_language(item.get("title", {}), _text, empty_ok=True)
+    keywords = _phrasings(item.get("keywords", []), empty_ok=True)
+    audience = item.get("audience", [])
+    if (questions is None or answer is None or title is None or keywords is None
+            or type(audience) is not list or not all(a in AUDIENCES for a in audience)):
+        return None
+    return _Quick(entry_id, title, questions, answer, keywords, list(audience), escalate, category)
+
+
+def _text(value: Any) -> str | None:
+    """Text stripped as the model strips it, or None when the model might read it otherwise."""
+    if type(value) is not str:
+        return None
+    text = value.strip(_EDGE_SPACE)
+    return text if text and text == text.strip() else None
+
+
+def _phrasings(value: Any, *, empty_ok: bool = False) -> list[str] | None:
+    if type(value) is not list or not (value or empty_ok):
+        return None
+    texts = [_text(v) for v in value]
+    return None if None in texts else texts  # type: ignore[return-value]
+
+
+def _texts_by_language(value: Any, read: Any, *, empty_ok: bool = False) -> dict | None:
+    if type(value) is not dict or not (value or empty_ok):
+        return None
+    texts = {lang: read(v) for lang, v in value.items()}
+    if not all(type(lang) is str and t is not None for lang, t in texts.items()):
+        return None
+    return texts
 
 
 def entry_label(item: Any, number: int) -> str:
@@ -145,9 +208,8 @@ def _translate(error: ErrorDetails, label: str) -> Finding:
             + (f", e.g. '{example}'" if example else ""),
         )
     if kind == "literal_error":
-        audiences = get_args(Audience)
-        hint = did_you_mean(value, audiences)
-        message = f"unknown audience '{value}'{hint}; use {' or '.join(audiences)}"
+        hint = did_you_mean(value, AUDIENCES)
+        message = f"unknown audience '{value}'{hint}; use {' or '.join(AUDIENCES)}"
         return Finding(loc, f"{label}: {message}")
     if kind in _EXPECTED:
         return Finding(
@@ -156,7 +218,7 @@ def _translate(error: ErrorDetails, label: str) -> Finding:
     return Finding(loc, f"{label}: {where}: {error['msg']}")
 
 
-def _content_findings(entry: EntrySchema, label: str) -> Iterator[Finding]:
+def _content_findings(entry: CheckedEntry, label: str) -> Iterator[Finding]:
     for lang, phrasings in entry.questions.items():
         where = ("questions", lang)
         if len(phrasings) == 1:
@@ -184,7 +246,7 @@ def _content_findings(entry: EntrySchema, label: str) -> Iterator[Finding]:
             )
 
 
-def _entry(checked: EntrySchema, category: str | None, source: Path, line: int) -> Entry:
+def _entry(checked: CheckedEntry, category: str | None, source: Path, line: int) -> Entry:
     return Entry(
         id=checked.id,
         questions=MappingProxyType(
