@@ -11,7 +11,6 @@ How an entry is scored and how the decision is taken is described in `settings.M
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import math
 from collections import defaultdict
@@ -183,7 +182,7 @@ class _LanguageIndex:
         if not weights:
             return {}
         found = {number: self._evidence(number, weights) for number in self._shortlist(weights)}
-        best = sorted(found, key=lambda n: self._without_fuzzy(found[n]), reverse=True)
+        best = sorted(found, key=lambda n: found[n][0], reverse=True)
         query_text = " ".join(t.word for t in terms)
         scored = {}
         for number in best[: s.rescored_entries]:
@@ -192,9 +191,10 @@ class _LanguageIndex:
                  for p in self.entry_phrasings[number]),
                 default=0.0,
             )
-            matched = tuple(t.word for t in terms if t.term in self.entry_terms[number])
-            scored[number] = dataclasses.replace(
-                found[number], fuzzy=similarity / 100, matched_words=matched
+            _, phrasing, entry, answer, covered, specific = found[number]
+            scored[number] = Evidence(
+                phrasing, entry, answer, similarity / 100, covered, specific,
+                tuple(t.word for t in terms if t.term in self.entry_terms[number]),
             )
         return scored
 
@@ -216,34 +216,29 @@ class _LanguageIndex:
                 shared[number] += s.answer_weight * weight
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
-    def _evidence(self, number: int, weights: Mapping[str, float]) -> Evidence:
-        """Everything but the fuzzy similarity, which only the best few entries get."""
+    def _evidence(self, number: int, weights: Mapping[str, float]) -> tuple[float, ...]:
+        """All the evidence but the fuzzy similarity, which only the best few entries get:
+        (the score without it, then the fields of `Evidence` in order)."""
+        s = self.settings
         entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
         total = sum(weights.values())
-        best = covered = 0.0
+        best = covered = on_entry = on_answer = strongest = 0.0
         for p in self.entry_phrasings[number]:
-            matched = sum(w for t, w in weights.items() if t in self.phrasings[p].terms)
+            terms = self.phrasings[p].terms
+            matched = sum(w for t, w in weights.items() if t in terms)
             if matched:
                 best = max(best, self._overlap(matched, total, p))
                 covered = max(covered, matched / self.phrasings[p].weight)
-        on_entry = sum(w for t, w in weights.items() if t in entry_terms)
-        on_answer = sum(w for t, w in weights.items() if t in answer_terms)
-        strongest = max((w for t, w in weights.items() if t in entry_terms), default=0.0)
+        for term, weight in weights.items():
+            if term in entry_terms:
+                on_entry += weight
+                strongest = max(strongest, weight)
+            if term in answer_terms:
+                on_answer += weight
         said = max(total, self.least_said)
-        return Evidence(
-            phrasing=best,
-            entry=on_entry / said,
-            answer=on_answer / said,
-            fuzzy=0.0,
-            covered=covered,
-            specific=strongest / max(weights.values()),
-            matched_words=(),
-        )
-
-    def _without_fuzzy(self, evidence: Evidence) -> float:
-        s = self.settings
-        return (s.phrasing_weight * evidence.phrasing + s.entry_weight * evidence.entry
-                + s.answer_weight * evidence.answer)
+        entry, answer = on_entry / said, on_answer / said
+        quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
+        return quick, best, entry, answer, covered, strongest / max(weights.values())
 
     def _overlap(self, matched: float, query_total: float, phrasing: int) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""
