@@ -282,10 +282,10 @@ class Matcher:
         else:
             searched = self._indexes.values()
             language = detect_language(query, [i.normaliser for i in searched])
-        ranked = self.rank(query, searched)
+        ranked = self._rank(query, searched)
         return self._decide(ranked, language)
 
-    def rank(self, query: str, searched: Iterable[_LanguageIndex]
+    def _rank(self, query: str, searched: Iterable[_LanguageIndex]
              ) -> list[tuple[Candidate, Evidence]]:
         """Every entry worth scoring, best first, with its evidence (from its best language)."""
         s = self.settings
@@ -299,7 +299,7 @@ class Matcher:
                     best[entry_id] = (Candidate(entry_id, round(score, 1), ev.matched_words), ev)
         return sorted(best.values(), key=lambda c: -c[0].score)
 
-    def confidence(self, score: float, evidence: Evidence) -> float:
+    def _confidence(self, score: float, evidence: Evidence) -> float:
         """The score discounted for the part of its phrasing the query leaves unsaid and for
         a query whose most specific word the entry does not share (see MatchSettings)."""
         s = self.settings
@@ -313,7 +313,7 @@ class Matcher:
             return Decision("escalate", None, 0.0, (), (), language)
         top = ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        confidence = round(self.confidence(top, scored[0][1]), 1)
+        confidence = round(self._confidence(top, scored[0][1]), 1)
         if confidence >= s.answer_threshold and top >= s.answer_ratio * second:
             return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence)
         if top >= s.clarify_threshold:

@@ -66,7 +66,12 @@ class MatchSettings:
     fusion of the rankers, k 5-60, alone or with the score (at best 0.832; 0.481; 0.762);
     the number of rankers that put the top entry first as an answer condition (+0-1 point
     right on dev, nothing on the others); a logistic model of the decision features fitted on
-    the external sets (dev right 63.5% at 3.6% wrong but 14% unanswerable answered).
+    the external sets (dev right 63.5% at 3.6% wrong but 14% unanswerable answered); the lead
+    measured on confidences instead of scores (dev right 71.3% at 3.0% wrong, but 11.9%
+    unanswerable answered, and the external sets' answers less often right: qa4faq 65%,
+    stackfaq 93%), or both leads (1.1 on scores and 1.5 on confidences: dev 64.1 / 1.2 /
+    7.1, qa4faq 71% right, stackfaq 96%: no clear gain); correcting typos towards the
+    synonyms' spellings too (dev P@1 unchanged, unanswerable answered 7.1 -> 9.5%).
 
     `shortlisted_entries`, `common_term_*` and `rescored_entries` bound the work per query
     on large KBs (see benchmarks/bench_match.py) and do not change any figure above.
