@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -22,7 +21,8 @@ from typing import Any
 
 from escalation import cli_rota
 from escalation.api import TicketStatus
-from escalation.db import DEFAULT_DATABASE_URL
+from escalation.dburl import DEFAULT_DATABASE_URL
+from escalation.dburl import database_url as configured_url
 
 LIST_LIMIT = 50
 
@@ -67,7 +67,7 @@ def _days(text: str) -> int:
 
 
 def database_url(args: argparse.Namespace) -> str:
-    return args.database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    return configured_url(args.database_url)
 
 
 def _upgrade(args: argparse.Namespace) -> int:

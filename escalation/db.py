@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///helpdesk.sqlite3"
+from escalation.dburl import DEFAULT_DATABASE_URL
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",

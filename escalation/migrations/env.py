@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from escalation.db import DEFAULT_DATABASE_URL, create_engine
+from escalation.db import create_engine
+from escalation.dburl import database_url
 from escalation.models import Base, UtcDateTime
 
 config = context.config
@@ -36,9 +36,7 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_online() -> None:
-    url = config.attributes.get("database_url") or os.environ.get(
-        "DATABASE_URL", DEFAULT_DATABASE_URL
-    )
+    url = database_url(config.attributes.get("database_url"))
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
