@@ -233,3 +233,29 @@ class OfferState(StrEnum):
 
 # Offers whose holder may still take the ticket.
 LIVE_OFFER_STATES = (OfferState.PENDING, OfferState.EXPIRED)
+
+
+class OutboxMessage(Base):
+    """One Bot API call the bot still owes a chat (a reply, a relay, a ping, an edit).
+
+    Rows are written before anything is sent and deleted once Telegram accepted the call, so
+    a crash or an outage of Telegram loses nothing: the next start sends what is left, oldest
+    first per chat. A row Telegram refuses for good (blocked bot, bad request) stays as
+    `failed` with the error and without its payload, which may quote a child.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_chat_id_id", "status", "chat_id", "id"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # "send", "copy", "edit"
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))  # "pending" or "failed"
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from bot.actions import Action, AnswerCallback, Copy, Incoming, Kind, Send
 from bot.engine import (
     coordinator,
@@ -121,6 +123,9 @@ class ConversationEngine:
             known = self.deps.texts.has(lang, error.key)
             text = self.deps.texts.get(lang, error.key if known else "common.error",
                                        **error.params)
+        except (OperationalError, InterfaceError):  # the database is down: all rolled back
+            logger.exception("Handling update %s failed: no database", incoming.update_id)
+            text = self.deps.texts.get(lang, "common.database_down")
         except Exception:  # the one global handler: log it, say one kind sentence
             logger.exception("Handling update %s failed", incoming.update_id)
             text = self.deps.texts.get(lang, "common.error")

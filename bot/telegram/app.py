@@ -1,8 +1,10 @@
 """The one place that assembles the python-telegram-bot Application around an engine.
 
 Every update goes through a single handler: convert it, let the engine decide, carry out the
-actions. The escalation sweeper runs as a repeating job. Rate limiting (Telegram's 30
-messages a second, flood waits retried) is PTB's AIORateLimiter, so no code here sleeps.
+actions through the outbox. Two repeating jobs: the escalation sweeper, and the outbox drain,
+which sends what a restart or a failed try left behind (its first run is at start). Pacing
+(Telegram's 30 messages a second) is PTB's AIORateLimiter; flood waits are not retried there
+(max_retries=0) but by the outbox, so a 429 is never retried by both.
 Building and attaching are two steps because `helpdesk run` can only assemble the engine once
 the bot knows its own username (from getMe, when the Application initialises).
 """
@@ -20,9 +22,14 @@ from bot.actions import Engine
 from bot.telegram.convert import to_incoming
 from bot.telegram.errors import error_logger
 from bot.telegram.pseudonym import chat_tagger
-from bot.telegram.send import Outbox
+from bot.telegram.send import DEFAULT_BACKOFF, Backoff, Courier
+from escalation.outbox import Outbox
 
 SWEEP_JOB = "escalation-sweep"
+DRAIN_JOB = "outbox-drain"
+# Drains that may overlap: one waiting on a slow chat must not hold back the others' retries
+# (each skips the chats another is sending to).
+DRAINS_AT_ONCE = 4
 
 Hook = Callable[[Application], Coroutine[Any, Any, None]]
 
@@ -41,7 +48,7 @@ def build_application(
     `overall_max_rate` is Telegram's global flood limit; benchmarks set 0 to measure the stack.
     """
     builder = ApplicationBuilder().token(token).rate_limiter(
-        AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=3)
+        AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=0)
     )
     if api_url:
         base_url, base_file_url = api_urls(api_url)
@@ -53,10 +60,19 @@ def build_application(
     return builder.build()
 
 
-def attach(application: Application, engine: Engine, *, tick_seconds: float = 15.0) -> None:
-    """Route every update through `engine` and run its sweeper every `tick_seconds`."""
+def attach(
+    application: Application,
+    engine: Engine,
+    outbox: Outbox,
+    *,
+    tick_seconds: float = 15.0,
+    drain_seconds: float = 1.0,
+    backoff: Backoff = DEFAULT_BACKOFF,
+) -> None:
+    """Route every update through `engine`, sending via `outbox`; run the sweeper every
+    `tick_seconds` and send what is due in the outbox every `drain_seconds`."""
     tag = chat_tagger(application.bot.token)
-    outbox = Outbox(application.bot, engine, tag)
+    courier = Courier(application.bot, engine, tag, outbox, backoff)
 
     async def on_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Convert, let the engine decide (it commits), then reply."""
@@ -64,16 +80,27 @@ def attach(application: Application, engine: Engine, *, tick_seconds: float = 15
             return
         incoming = to_incoming(update, context.bot.username)
         if incoming is not None:
-            await outbox.deliver(await engine.handle(incoming))
+            await courier.deliver(await engine.handle(incoming))
 
     async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
         """Escalate unanswered pings: the timers live in the database, this only wakes them."""
-        await outbox.deliver(await engine.tick())
+        await courier.deliver(await engine.tick())
+
+    async def drain(context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Send what is due: leftovers of an earlier run, and retries whose wait is over."""
+        await courier.drain()
 
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(error_logger(tag))
     assert application.job_queue is not None  # the job-queue extra is a dependency
     application.job_queue.run_repeating(sweep, interval=tick_seconds, first=0, name=SWEEP_JOB)
+    application.job_queue.run_repeating(
+        drain,
+        interval=drain_seconds,
+        first=0,
+        name=DRAIN_JOB,
+        job_kwargs={"max_instances": DRAINS_AT_ONCE},
+    )
 
 
 def api_urls(api_url: str) -> tuple[str, str]:

@@ -26,8 +26,9 @@ from telegram.ext import Application
 from bot.engine.assemble import RotaFile, assemble
 from bot.telegram.app import attach, build_application
 from bot.telegram.menu import CommandMenus, MenuError, load_menus, set_menus
-from escalation.db import DEFAULT_DATABASE_URL, create_engine
+from escalation.db import DEFAULT_DATABASE_URL, create_engine, session_factory
 from escalation.migrations import upgrade
+from escalation.outbox import Outbox
 from escalation.rota import SHIPPED_ROTA, RotaLoadError
 from knowledge_base.loader import SHIPPED_FAQ
 from knowledge_base.model import KBLoadError
@@ -82,7 +83,8 @@ def _application(
         assembly = await assemble(
             database, kb_path=kb_path, rota=rota, bot_username=application.bot.username
         )
-        attach(application, assembly.engine, tick_seconds=args.tick_seconds)
+        outbox = Outbox(session_factory(database))
+        attach(application, assembly.engine, outbox, tick_seconds=args.tick_seconds)
         try:
             await set_menus(application.bot, menus)
         except TelegramError as error:  # a menu is a nicety: never refuse to serve for it
@@ -129,6 +131,8 @@ def _configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # APScheduler logs two lines per sweep, every few seconds, all day.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # The rate limiter logs each flood wait with a traceback; the outbox logs it in one line.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 def _first_line(error: BaseException) -> str:

@@ -1,74 +1,184 @@
-"""Carry out the engine's actions with the Bot API, in the order the engine gave them.
+"""Carry out the engine's actions with the Bot API, through the outbox, in order per chat.
 
-The engine has already committed its state, so a message Telegram refuses (a volunteer who
-blocked the bot, a pupil's deleted chat) is logged and skipped: the next recipient still gets
-theirs, and the escalation timers will move on from a ping that never arrived. Flood waits
-(429) are retried by the Application's rate limiter before they ever reach this module.
+Messages, copies and edits are written to the outbox (escalation.outbox) first and deleted
+only once Telegram accepted them, so none is lost to a crash or an outage. A chat's calls go
+out oldest first and one at a time: one that must wait holds back the later ones.
+- 429 (flood wait): wait what Telegram asked, then try again. This is the only retry of a
+  429; the Application's rate limiter only paces requests (see `app.py`).
+- 5xx, timeouts, a dropped connection: try again after 1, 2, 4 ... seconds, at most 5 minutes.
+- Anything else Telegram refuses (403 blocked by the user, 400 chat not found): recorded as
+  failed, not tried again, and the chat's next call goes. The escalation timers move on from
+  a ping that never arrived.
+A timeout after Telegram took the message means it goes twice: delivery is at least once.
+Button toasts (answerCallbackQuery) are answered at once and never stored: they expire fast.
+When the database is down the outbox cannot be written, so the replies (by then the engine's
+"try again in a minute") are sent directly, once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import warnings
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.actions import Action, AnswerCallback, Copy, Edit, Engine, Keyboard, Send
+from bot.telegram.outgoing import Owed, from_outgoing, to_outgoing
 from bot.telegram.pseudonym import ChatTagger
-from bot.telegram.split import split_message
+from escalation.outbox import Outbox, Queued
 
 logger = logging.getLogger(__name__)
 
 
-class Outbox:
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How long to wait before the next try of a call that failed for a passing reason."""
+
+    first: timedelta = timedelta(seconds=1)
+    ceiling: timedelta = timedelta(minutes=5)
+
+    def after(self, attempts: int) -> timedelta:
+        """The wait after the `attempts`-th failure (1, 2, 4 ... times `first`)."""
+        return min(self.first * 2 ** min(attempts, 30), self.ceiling)
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
+class Courier:
     """Sends, edits and copies messages for the engine, and reports ids it must remember."""
 
-    def __init__(self, bot: Bot, engine: Engine, tag: ChatTagger) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        engine: Engine,
+        tag: ChatTagger,
+        outbox: Outbox,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
         self._bot = bot
         self._engine = engine
         self._tag = tag
+        self._outbox = outbox
+        self._backoff = backoff
+        # One sender per chat at a time. A lock per chat that ever wrote: a few hundred bytes
+        # each, and nothing a restart must keep.
+        self._busy: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def deliver(self, actions: Iterable[Action]) -> None:
-        """Carry out every action; one that Telegram refuses does not stop the rest."""
+        """Answer button presses, queue everything else, then send what the chats can take."""
+        owed: list[Owed] = []
         for action in actions:
-            try:
-                await self._perform(action)
-            except TelegramError as error:
-                logger.warning(
-                    "%s for %s refused: %s", type(action).__name__, self._recipient(action), error
-                )
+            if isinstance(action, AnswerCallback):
+                await self._answer(action)
+            else:
+                owed.append(action)
+        rows = [row for action in owed for row in to_outgoing(action)]
+        try:
+            await self._outbox.add(rows)
+        except SQLAlchemyError as error:
+            logger.error("Outbox unavailable (%s): sending once, directly", type(error).__name__)
+            for row in rows:
+                await self._attempt_once(from_outgoing(row))
+            return
+        for chat_id in dict.fromkeys(row.chat_id for row in rows):
+            await self.flush(chat_id)
 
-    async def _perform(self, action: Action) -> None:
+    async def drain(self) -> None:
+        """Send whatever is due in every chat: after a restart, and on a timer for retries."""
+        chats = [c for c in await self._outbox.due_chats() if not self._busy[c].locked()]
+        await asyncio.gather(*(self.flush(chat) for chat in chats))  # a busy chat: its sender
+
+    async def flush(self, chat_id: int) -> None:
+        """Send the chat's due calls in order, until one has to wait or none is left."""
+        async with self._busy[chat_id]:  # the update handler and the drain job may meet
+            while (queued := await self._outbox.head(chat_id)) is not None:
+                if not await self._try(queued):
+                    return
+
+    async def _try(self, queued: Queued) -> bool:
+        """One attempt; False when the chat must wait for a retry."""
+        action = from_outgoing(queued)
+        try:
+            message_id = await self._perform(action)
+        except RetryAfter as error:
+            wait = _seconds(error)
+            logger.warning("Flood wait for %s: again in %s s", self._recipient(action), wait)
+            await self._outbox.retry_later(queued, timedelta(seconds=wait), str(error))
+            return False
+        except NetworkError as error:  # 5xx, timeouts, no network
+            wait = self._backoff.after(queued.attempts)
+            logger.warning(
+                "%s for %s failed (%s): again in %s s",
+                queued.kind, self._recipient(action), error, wait.total_seconds(),
+            )
+            await self._outbox.retry_later(queued, wait, str(error))
+            return False
+        except TelegramError as error:
+            logger.warning("%s for %s refused: %s", queued.kind, self._recipient(action), error)
+            await self._outbox.give_up(queued, str(error))
+            return True
+        if message_id is not None:
+            await self._remember(action, message_id)
+        await self._outbox.done(queued)
+        return True
+
+    async def _attempt_once(self, action: Owed) -> None:
+        try:
+            await self._perform(action)
+        except TelegramError as error:
+            logger.warning("%s for %s failed: %s", type(action).__name__,
+                           self._recipient(action), error)
+
+    async def _remember(self, action: Owed, message_id: int) -> None:
+        """Tell the engine the id of a ping or relay; a failure must not resend the message."""
+        if not isinstance(action, Send | Copy):
+            return
+        try:
+            await self._engine.sent(action, message_id)
+        except Exception:
+            logger.exception("Recording the message id of a %s failed", type(action).__name__)
+
+    async def _answer(self, action: AnswerCallback) -> None:
+        try:
+            await self._bot.answer_callback_query(action.callback_id, text=action.text)
+        except TelegramError as error:
+            logger.warning("Answering a button press failed: %s", error)
+
+    async def _perform(self, action: Owed) -> int | None:
+        """Make the call; the id of the new message when the engine asked to know it."""
         match action:
             case Send():
-                await self._send(action)
+                return await self._send(action)
             case Edit():
                 await self._edit(action)
             case Copy():
-                await self._copy(action)
-            case AnswerCallback():
-                await self._bot.answer_callback_query(action.callback_id, text=action.text)
+                return await self._copy(action)
+        return None
 
-    async def _send(self, action: Send) -> None:
-        parts = split_message(action.text)
+    async def _send(self, action: Send) -> int | None:
         reply = (
             ReplyParameters(action.reply_to_message_id, allow_sending_without_reply=True)
             if action.reply_to_message_id is not None
             else None
         )
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            message = await self._bot.send_message(
-                action.chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=_markup(action.buttons) if last else None,
-                reply_parameters=reply if index == 0 else None,
-            )
-        if action.ping_offer_id is not None:
-            await self._engine.sent(action, message.message_id)
+        message = await self._bot.send_message(
+            action.chat_id,
+            action.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_markup(action.buttons),
+            reply_parameters=reply,
+        )
+        return message.message_id if action.ping_offer_id is not None else None
 
     async def _edit(self, action: Edit) -> None:
         try:
@@ -83,7 +193,7 @@ class Outbox:
             if "not modified" not in error.message.lower():  # same text twice is no failure
                 raise
 
-    async def _copy(self, action: Copy) -> None:
+    async def _copy(self, action: Copy) -> int | None:
         copied = await self._bot.copy_message(
             action.to_chat_id,
             action.from_chat_id,
@@ -91,16 +201,17 @@ class Outbox:
             caption=action.caption,
             parse_mode=ParseMode.HTML if action.caption is not None else None,
         )
-        if action.ticket_id is not None:
-            await self._engine.sent(action, copied.message_id)
+        return copied.message_id if action.ticket_id is not None else None
 
-    def _recipient(self, action: Action) -> str:
-        match action:
-            case Send() | Edit():
-                return self._tag(action.chat_id)
-            case Copy():
-                return self._tag(action.to_chat_id)
-        return "a button press"
+    def _recipient(self, action: Owed) -> str:
+        return self._tag(action.to_chat_id if isinstance(action, Copy) else action.chat_id)
+
+
+def _seconds(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB 22 warns that the int form will become a timedelta
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        retry_after = error.retry_after
+    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
 
 
 def _markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:

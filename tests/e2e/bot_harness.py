@@ -8,6 +8,7 @@ new one on the same database, as a restart would.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -20,25 +21,53 @@ from bot.actions import Engine
 from bot.engine.assemble import Assembly, RotaFile, assemble
 from bot.telegram.app import SWEEP_JOB, attach, build_application
 from bot.telegram.menu import CommandMenus, set_menus
+from bot.telegram.send import Backoff
 from bot.texts import Texts
-from escalation.db import create_engine
+from escalation.db import create_engine, session_factory
 from escalation.migrations import upgrade
+from escalation.outbox import Outbox
 from tests.e2e.fake_bot_api import BOT_USER, ChatMessage, FakeBotApi, visible_text
+
+QUICK_RETRIES = Backoff(first=timedelta(seconds=0.05), ceiling=timedelta(seconds=0.4))
 
 
 @asynccontextmanager
 async def running_bot(
     fake: FakeBotApi,
     engine: Engine,
+    outbox: Outbox | None = None,
     *,
     tick_seconds: float = 3600.0,  # tests run the sweeper with `sweep()`
+    drain_seconds: float = 0.05,
+    backoff: Backoff = QUICK_RETRIES,
     menus: CommandMenus | None = None,
     **options: Any,
 ) -> AsyncIterator[Application]:
-    """The bot polling `fake` for updates until the block ends."""
+    """The bot polling `fake` for updates until the block ends.
+
+    Without `outbox` (an engine with no database) the bot gets one on a scratch SQLite file.
+    """
+    if outbox is None:
+        with tempfile.TemporaryDirectory() as directory:
+            async with (
+                scratch_outbox(Path(directory)) as scratch,
+                running_bot(
+                    fake, engine, scratch, tick_seconds=tick_seconds,
+                    drain_seconds=drain_seconds, backoff=backoff, menus=menus, **options,
+                ) as application,
+            ):
+                yield application
+        return
     application = build_application(fake.token, api_url=fake.base_url, **options)
     await application.initialize()
-    attach(application, engine, tick_seconds=tick_seconds)
+    attach(
+        application,
+        engine,
+        outbox,
+        tick_seconds=tick_seconds,
+        drain_seconds=drain_seconds,
+        backoff=backoff,
+    )
     if menus is not None:
         await set_menus(application.bot, menus)
     assert application.updater is not None
@@ -50,6 +79,18 @@ async def running_bot(
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+
+
+@asynccontextmanager
+async def scratch_outbox(directory: Path) -> AsyncIterator[Outbox]:
+    """An outbox of its own on a migrated SQLite file, for a bot whose engine has no database."""
+    url = f"sqlite+aiosqlite:///{directory / 'outbox.sqlite3'}"
+    await asyncio.to_thread(upgrade, url)
+    database = create_engine(url)
+    try:
+        yield Outbox(session_factory(database))
+    finally:
+        await database.dispose()
 
 
 async def sweep(application: Application) -> None:
@@ -183,9 +224,14 @@ async def helpdesk_bot(
     """The whole bot: real engine and database behind the real Application."""
     async with (
         helpdesk_engine(directory, clock, database_url) as assembly,
-        running_bot(fake, assembly.engine) as application,
+        running_bot(fake, assembly.engine, outbox_of(assembly)) as application,
     ):
         yield application
+
+
+def outbox_of(assembly: Assembly) -> Outbox:
+    """The outbox on the engine's own database, as `helpdesk run` builds it."""
+    return Outbox(session_factory(assembly.database))
 
 
 # ------------------------------------------------------------------ playing the users

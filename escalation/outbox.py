@@ -1,0 +1,159 @@
+"""The outbox: Bot API calls the bot owes its chats, kept in the database until Telegram took them.
+
+The adapter writes every outgoing message here before sending it and deletes it once Telegram
+accepted it, so neither a crash nor an outage of Telegram loses a relayed message or a ping.
+Each chat is a queue: only its oldest pending row may go out, so a message that has to wait
+for a retry holds back the later ones instead of being overtaken. The rows are plain JSON
+(what to call, with what): this module knows nothing of Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from escalation.models import OutboxMessage
+
+MAX_ERROR_CHARS = 255
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    FAILED = "failed"  # refused for good: kept for the record, payload dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One call to make in `chat_id`: `kind` and `payload` are the adapter's own vocabulary."""
+
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Queued(Outgoing):
+    id: int
+    attempts: int
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox:
+    """The outbox table, one short transaction per call."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime] = _wall_clock,
+    ) -> None:
+        # Retries wait for Telegram in real time: tests pass a fake clock only to the engine.
+        self._sessions = sessions
+        self._clock = clock
+
+    async def add(self, items: Sequence[Outgoing]) -> None:
+        """Queue `items`, all or none, behind whatever their chats already wait for."""
+        if not items:
+            return
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            session.add_all(
+                OutboxMessage(
+                    chat_id=item.chat_id,
+                    kind=item.kind,
+                    payload=item.payload,
+                    status=OutboxStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for item in items
+            )
+
+    async def head(self, chat_id: int) -> Queued | None:
+        """The chat's oldest pending call if it is due now; None if none or it must wait."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.chat_id == chat_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .order_by(OutboxMessage.id)
+                .limit(1)
+            )
+        if row is None or row.next_attempt_at > self._clock():
+            return None
+        return Queued(row.chat_id, row.kind, row.payload, row.id, row.attempts)
+
+    async def due_chats(self) -> list[int]:
+        """Chats with a pending call that is due (their oldest may still have to wait)."""
+        async with self._sessions() as session:
+            chats = await session.scalars(
+                select(OutboxMessage.chat_id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at <= self._clock(),
+                )
+                .group_by(OutboxMessage.chat_id)
+                .order_by(func.min(OutboxMessage.id))
+            )
+            return list(chats)
+
+    async def done(self, queued: Queued) -> None:
+        """Telegram took it: forget it (its text need not be kept any longer)."""
+        async with self._sessions.begin() as session:
+            await session.execute(delete(OutboxMessage).where(OutboxMessage.id == queued.id))
+
+    async def retry_later(self, queued: Queued, delay: timedelta, error: str) -> None:
+        """Try again after `delay`; the chat's later calls wait behind it."""
+        await self._update(
+            queued,
+            attempts=queued.attempts + 1,
+            next_attempt_at=self._clock() + delay,
+            last_error=error[:MAX_ERROR_CHARS],
+        )
+
+    async def give_up(self, queued: Queued, error: str) -> None:
+        """Refused for good: record why, drop the payload, let the chat's next call go."""
+        await self._update(
+            queued,
+            attempts=queued.attempts + 1,
+            status=OutboxStatus.FAILED,
+            payload={},
+            last_error=error[:MAX_ERROR_CHARS],
+        )
+
+    async def failed(self) -> list[tuple[int, str, str | None]]:
+        """(chat id, kind, error) of every call Telegram refused for good, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(OutboxMessage.chat_id, OutboxMessage.kind, OutboxMessage.last_error)
+                .where(OutboxMessage.status == OutboxStatus.FAILED)
+                .order_by(OutboxMessage.id)
+            )
+            return [tuple(row) for row in rows]
+
+    async def pending(self) -> list[Queued]:
+        """Every call still owed, oldest first (for operators and tests)."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .order_by(OutboxMessage.id)
+            )
+            return [Queued(r.chat_id, r.kind, r.payload, r.id, r.attempts) for r in rows]
+
+    async def _update(self, queued: Queued, **values: Any) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == queued.id).values(**values)
+            )
