@@ -8,11 +8,12 @@ those of the bot process alone; its CPU time gives updates per CPU-second, i.e. 
 Pupils are onboarded first (not timed); then each asks FAQ questions one after the other,
 sending the next as soon as the answer arrives, so `--pupils` conversations are in flight.
 Latency runs from the update being queued at the fake server to the answer arriving there.
-Two rows: the adapter alone (an engine that answers at once, no database) and the whole
-stack, which shows what the engine and the database add. PTB's global 30 messages/s flood
-limit is off: it models Telegram's limit, not our cost. The database must be empty (Telegram
-update ids restart at 1 with the fake, and the bot ignores ids it has already handled);
-without --database-url a new SQLite file is used. Prints markdown tables.
+Two rows: the adapter alone (an engine that answers at once; only the outbox uses the
+database) and the whole stack, which shows what the engine and the database add. PTB's
+global 30 messages/s flood limit is off: it models Telegram's limit, not our cost. The
+database must be empty (Telegram update ids restart at 1 with the fake, and the bot ignores
+ids it has already handled); without --database-url a new SQLite file is used.
+Prints markdown tables.
 """
 
 from __future__ import annotations
@@ -150,16 +151,31 @@ async def helpdesk_engine(database_url: str) -> AsyncIterator[Any]:
 EngineFactory = Callable[[str], AbstractAsyncContextManager[Any]]
 
 
+@asynccontextmanager
+async def outbox_on(database_url: str) -> AsyncIterator[Any]:
+    """The outbox every reply goes through, on the benchmark's database (migrated)."""
+    from escalation.db import create_engine, session_factory
+    from escalation.migrations import upgrade
+    from escalation.outbox import Outbox
+
+    await asyncio.to_thread(upgrade, database_url)
+    database = create_engine(database_url)
+    try:
+        yield Outbox(session_factory(database))
+    finally:
+        await database.dispose()
+
+
 async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: bool) -> float:
     """Serve the pupils until they are done; returns this process's CPU seconds meanwhile."""
     from bot.telegram.app import attach, build_application
 
     loop = asyncio.get_running_loop()
     base_url, token = await loop.run_in_executor(None, conn.recv)
-    async with engine_for(url) as engine:
+    async with engine_for(url) as engine, outbox_on(url) as outbox:
         application = build_application(token, api_url=base_url, overall_max_rate=0)
         await application.initialize()
-        attach(application, engine, tick_seconds=3600)
+        attach(application, engine, outbox, tick_seconds=3600)
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=10)
         await application.start()

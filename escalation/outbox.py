@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.models import OutboxMessage
@@ -43,6 +43,14 @@ class Queued(Outgoing):
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class Added:
+    """What `Outbox.add` queued, and which chats already had calls waiting before them."""
+
+    rows: list[Queued]
+    behind: frozenset[int]  # their rows go after the older ones: send from `head` instead
+
+
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -59,24 +67,43 @@ class Outbox:
         self._sessions = sessions
         self._clock = clock
 
-    async def add(self, items: Sequence[Outgoing]) -> None:
+    async def add(self, items: Sequence[Outgoing]) -> Added:
         """Queue `items`, all or none, behind whatever their chats already wait for."""
         if not items:
-            return
+            return Added([], frozenset())
         now = self._clock()
-        async with self._sessions.begin() as session:
-            session.add_all(
-                OutboxMessage(
-                    chat_id=item.chat_id,
-                    kind=item.kind,
-                    payload=item.payload,
-                    status=OutboxStatus.PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
+        values = [
+            {
+                "chat_id": item.chat_id,
+                "kind": item.kind,
+                "payload": item.payload,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for item in items
+        ]
+        async with self._sessions.begin() as session:  # plain statements: this is per reply
+            waiting = frozenset(
+                await session.scalars(
+                    select(OutboxMessage.chat_id)
+                    .where(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        OutboxMessage.chat_id.in_({item.chat_id for item in items}),
+                    )
+                    .distinct()
                 )
-                for item in items
             )
+            ids = await session.scalars(
+                insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                values,
+            )
+            queued = [
+                Queued(item.chat_id, item.kind, item.payload, row_id, 0)
+                for item, row_id in zip(items, ids, strict=True)
+            ]
+        return Added(queued, waiting)
 
     async def head(self, chat_id: int) -> Queued | None:
         """The chat's oldest pending call if it is due now; None if none or it must wait."""
@@ -92,7 +119,7 @@ class Outbox:
             )
         if row is None or row.next_attempt_at > self._clock():
             return None
-        return Queued(row.chat_id, row.kind, row.payload, row.id, row.attempts)
+        return _queued(row)
 
     async def due_chats(self) -> list[int]:
         """Chats with a pending call that is due (their oldest may still have to wait)."""
@@ -150,10 +177,14 @@ class Outbox:
                 .where(OutboxMessage.status == OutboxStatus.PENDING)
                 .order_by(OutboxMessage.id)
             )
-            return [Queued(r.chat_id, r.kind, r.payload, r.id, r.attempts) for r in rows]
+            return [_queued(row) for row in rows]
 
     async def _update(self, queued: Queued, **values: Any) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == queued.id).values(**values)
             )
+
+
+def _queued(row: OutboxMessage) -> Queued:
+    return Queued(row.chat_id, row.kind, row.payload, row.id, row.attempts)

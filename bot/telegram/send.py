@@ -22,6 +22,7 @@ import logging
 import warnings
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -83,15 +84,23 @@ class Courier:
             else:
                 owed.append(action)
         rows = [row for action in owed for row in to_outgoing(action)]
-        try:
-            await self._outbox.add(rows)
-        except SQLAlchemyError as error:
-            logger.error("Outbox unavailable (%s): sending once, directly", type(error).__name__)
-            for row in rows:
-                await self._attempt_once(from_outgoing(row))
-            return
-        for chat_id in dict.fromkeys(row.chat_id for row in rows):
-            await self.flush(chat_id)
+        chats = sorted({row.chat_id for row in rows})  # one order of locking: no deadlock
+        async with AsyncExitStack() as holding:
+            for chat_id in chats:
+                await holding.enter_async_context(self._busy[chat_id])
+            try:
+                added = await self._outbox.add(rows)
+            except SQLAlchemyError as error:
+                logger.error("Outbox unavailable (%s): sending once, directly",
+                             type(error).__name__)
+                for row in rows:
+                    await self._attempt_once(from_outgoing(row))
+                return
+            for chat_id in chats:
+                if chat_id in added.behind:
+                    await self._send_due(chat_id)
+                else:  # nothing older waits: send the rows as they are, no need to read back
+                    await self._send_each([q for q in added.rows if q.chat_id == chat_id])
 
     async def drain(self) -> None:
         """Send whatever is due in every chat: after a restart, and on a timer for retries."""
@@ -101,9 +110,18 @@ class Courier:
     async def flush(self, chat_id: int) -> None:
         """Send the chat's due calls in order, until one has to wait or none is left."""
         async with self._busy[chat_id]:  # the update handler and the drain job may meet
-            while (queued := await self._outbox.head(chat_id)) is not None:
-                if not await self._try(queued):
-                    return
+            await self._send_due(chat_id)
+
+    async def _send_due(self, chat_id: int) -> None:
+        while (queued := await self._outbox.head(chat_id)) is not None:
+            if not await self._try(queued):
+                return
+
+    async def _send_each(self, rows: list[Queued]) -> None:
+        """Send the rows in order; at the first that must wait, the rest wait behind it."""
+        for queued in rows:
+            if not await self._try(queued):
+                return
 
     async def _try(self, queued: Queued) -> bool:
         """One attempt; False when the chat must wait for a retry."""
