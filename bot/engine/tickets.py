@@ -147,8 +147,9 @@ async def relay_from_user(turn: Turn) -> bool:
     if ticket is None or ticket.status in FINISHED:
         await turn.move(State.READY)
         return False
-    message = Relayed(RELAYED_KINDS[incoming.kind], incoming.message_id or 0, incoming.text,
-                      incoming.file_id)
+    # a safeguarding text reaches here on any kind that carries text: relay it as text
+    message = Relayed(RELAYED_KINDS.get(incoming.kind, "text"), incoming.message_id or 0,
+                      incoming.text, incoming.file_id)
     relayed = await _relay(turn.deps, turn.user, ticket.number, message) if (
         ticket.status in IN_PROGRESS
     ) else []
