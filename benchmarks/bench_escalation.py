@@ -42,7 +42,8 @@ from escalation.rota import (
     Shift,
     Volunteer,
 )
-from escalation.service import SqlEscalationService, SqlUserStore
+from escalation.service import SqlEscalationService
+from escalation.users import SqlUserStore
 
 ROME = ZoneInfo("Europe/Rome")
 START = datetime(2026, 11, 30, 10, 0, tzinfo=ROME).astimezone(UTC)  # a Monday morning

@@ -1,14 +1,16 @@
 """What the bot may ask of the persistence and escalation layer: plain data, no Telegram types.
 
-The bot's conversation engine talks only to these two protocols; `escalation.service`
-implements them on SQLAlchemy. Every method commits before it returns, so the bot can reply
-knowing its state is safe. Every method that changes something returns the `Effects` the bot
-must carry out (messages to send or edit), so that timers, pings and notices never live only
-in memory.
+The bot's conversation engine talks only to these two protocols; `escalation.users` and
+`escalation.service` implement them on SQLAlchemy. A method commits before it returns, unless
+it is called inside `UserStore.transaction()`: then every call made while the bot handles one
+update commits together, once, before the bot replies, so the bot can reply knowing its state
+is safe. Every method that changes something returns the `Effects` the bot must carry out
+(messages to send or edit), so that timers, pings and notices never live only in memory.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -189,7 +191,12 @@ class FrequentQuestion:
 
 
 class UserStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """One update's unit of work: the store's and the escalation service's calls inside
+        share one transaction, committed when it ends; an exception rolls all of it back."""
     async def get_or_create_user(self, chat_id: int, language: str) -> UserView: ...
+    async def user_by_pseudonym(self, pseudonym: str) -> UserView | None:
+        """The user volunteers know as `pseudonym` (e.g. "utente-7f3a1c")."""
     async def update_user(self, user_id: int, **fields: Any) -> UserView:
         """Set role, language, school, state, context or blocked."""
     async def forget_user(self, user_id: int) -> None:
@@ -197,7 +204,12 @@ class UserStore(Protocol):
     async def claim_update(self, update_id: int) -> bool:
         """Record a Telegram update id; False if it was already handled (a redelivery)."""
     async def log_question(
-        self, user_id: int, text: str, action: str, entry_id: str | None
+        self,
+        user_id: int,
+        text: str,
+        action: str,
+        entry_id: str | None,
+        outcome: Outcome | None = None,
     ) -> int: ...
     async def set_outcome(self, question_id: int, outcome: Outcome) -> None: ...
 

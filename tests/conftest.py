@@ -31,7 +31,8 @@ from escalation.rota import (
     Shift,
     Volunteer,
 )
-from escalation.service import SqlEscalationService, SqlUserStore
+from escalation.service import SqlEscalationService
+from escalation.users import SqlUserStore
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ROME = ZoneInfo("Europe/Rome")

@@ -17,8 +17,10 @@ from bot.engine.core import ConversationEngine
 from bot.engine.deps import Deps, Knowledge
 from bot.engine.schools import load_schools
 from bot.texts import Texts
+from escalation.queries import utc_now
 from escalation.rota import Rota, load_rota
-from escalation.service import SqlEscalationService, SqlUserStore, utc_now
+from escalation.service import SqlEscalationService
+from escalation.users import SqlUserStore
 
 
 class RotaFile:

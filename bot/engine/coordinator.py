@@ -1,4 +1,4 @@
-"""Coordinators' commands: numbers, the FAQ's gaps, reloading data, blocking a pseudonym.
+"""Coordinators' commands: numbers, the FAQ's gaps, reloading data, blocking a user.
 
 /reload never leaves the bot without a FAQ: the new files are loaded beside the old ones
 and swapped in only if they are valid; otherwise the reply lists the first errors.
@@ -73,19 +73,28 @@ async def reload(turn: Turn) -> None:
     turn.say("coordinator.reloaded", entries=len(turn.deps.knowledge.kb.entries))
 
 
+async def _blocked_user_id(turn: Turn, typed: str) -> int | None:
+    """The user behind a ticket number ("T-0042") or a pseudonym as pings show it."""
+    ticket = await turn.deps.escalation.ticket_by_number(typed)
+    if ticket is not None:
+        return ticket.user_id or None
+    user = await turn.deps.store.user_by_pseudonym(typed)
+    return user.id if user else None
+
+
 async def _set_blocked(turn: Turn, blocked: bool) -> None:
-    """/blocca T-0042 and /sblocca T-0042: the user behind a ticket, never named to anyone."""
-    number = (turn.incoming.text or "").strip().upper()
-    ticket = await turn.deps.escalation.ticket_by_number(number) if number else None
-    if ticket is None or not ticket.user_id:
+    """/blocca T-0042 or /blocca utente-7f3a1c, and /sblocca: never naming the user to anyone."""
+    typed = (turn.incoming.text or "").strip()
+    user_id = await _blocked_user_id(turn, typed) if typed else None
+    if user_id is None:
         turn.say("coordinator.block_usage")
         return
-    user = await turn.deps.store.update_user(ticket.user_id, blocked=blocked)
+    user = await turn.deps.store.update_user(user_id, blocked=blocked)
     if not blocked:  # a later block should be announced to them once again
         context = {k: v for k, v in user.context.items() if k != "told_blocked"}
         await turn.deps.store.update_user(user.id, context=context)
     turn.say("coordinator.blocked" if blocked else "coordinator.unblocked",
-             pseudonym=user.pseudonym, number=ticket.number)
+             pseudonym=user.pseudonym)
 
 
 async def block(turn: Turn) -> None:

@@ -117,7 +117,8 @@ class ConversationEngine:
     async def handle(self, incoming: Incoming) -> list[Action]:
         lang = _language_hint(incoming)
         try:
-            return await self._handle(incoming)
+            async with self.deps.store.transaction():  # commits once, before the bot replies
+                return await self._handle(incoming)
         except EscalationError as error:  # a refusal with its own words (a stale ticket ...)
             logger.info("Update %s refused: %s", incoming.update_id, error)
             known = self.deps.texts.has(lang, error.key)
@@ -127,6 +128,7 @@ class ConversationEngine:
             logger.exception("Handling update %s failed: no database", incoming.update_id)
             text = self.deps.texts.get(lang, "common.database_down")
         except Exception:  # the one global handler: log it, say one kind sentence
+            # (the update's changes are rolled back, its claim too: a redelivery is handled)
             logger.exception("Handling update %s failed", incoming.update_id)
             text = self.deps.texts.get(lang, "common.error")
         failed: list[Action] = [Send(incoming.chat_id, text)]

@@ -8,7 +8,8 @@ import pytest
 
 from bot.cli import main
 from escalation.db import create_engine, session_factory
-from escalation.service import SqlEscalationService, SqlUserStore
+from escalation.service import SqlEscalationService
+from escalation.users import SqlUserStore
 from tests.conftest import RotaHolder
 
 

@@ -60,3 +60,23 @@ async def test_a_coordinator_closes_a_ticket_nobody_took(desk: Desk, tmp_path: P
     await chat.command(COORDINATOR, "chiudi", "T-0001")
     assert "Hai chiuso la richiesta <b>T-0001</b>" in chat.last(COORDINATOR).text
     assert "è stata chiusa" in chat.last(PUPIL).text
+
+
+async def test_a_coordinator_blocks_and_unblocks_by_pseudonym(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "xyzzy")
+    await chat.press(PUPIL, "Manda così")
+    await chat.press(1001, "Prendo")
+    await chat.say(PUPIL, "si è rotto")
+    header = chat.texts(1001)[-2]  # the pupil's copy comes after the header naming them
+    pseudonym = header.split("· ")[1].rstrip(":")
+    assert pseudonym.startswith("utente-")
+
+    await chat.command(COORDINATOR, "blocca", pseudonym)
+    assert chat.last(COORDINATOR).text == f"🚫 Bloccato {pseudonym}."
+    assert (await desk.users.user_by_pseudonym(pseudonym)).blocked
+    await chat.command(COORDINATOR, "sblocca", pseudonym.upper())
+    assert chat.last(COORDINATOR).text == f"✅ Sbloccato {pseudonym}."
+    assert not (await desk.users.user_by_pseudonym(pseudonym)).blocked
+    await chat.command(COORDINATOR, "blocca", "utente-nessuno")
+    assert "pseudonimo" in chat.last(COORDINATOR).text

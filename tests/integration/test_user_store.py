@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from escalation.api import EscalationError, Role
-from escalation.service import SqlUserStore
+from escalation.users import SqlUserStore
 from tests.conftest import Desk
 
 
@@ -44,3 +44,12 @@ async def test_update_user_refuses_unknown_fields_and_users(desk: Desk):
     with pytest.raises(EscalationError) as unknown:
         await desk.users.update_user(user.id + 100, blocked=True)
     assert unknown.value.key == "user.unknown"
+
+
+async def test_a_user_is_found_by_the_pseudonym_volunteers_see(desk: Desk):
+    user = await desk.users.get_or_create_user(9, "it")
+    other = await desk.users.get_or_create_user(10, "it")
+
+    assert await desk.users.user_by_pseudonym(user.pseudonym) == user
+    assert await desk.users.user_by_pseudonym(f" {other.pseudonym.upper()} ") == other
+    assert await desk.users.user_by_pseudonym("utente-000000x") is None

@@ -1,0 +1,61 @@
+"""Which session a call of the user store or the escalation service runs in.
+
+Handling one Telegram update takes several calls (claim the update, find the user, log the
+question, save the state ...). Inside `Transactions.unit_of_work()` they all share one
+session, and it commits once, when the update has been handled and before the bot replies;
+an exception rolls all of it back, the claim of the update included, so that Telegram's
+redelivery is handled afresh. A call made outside a unit of work (the CLI, a test, the
+bot's `sent` callback) runs in a short transaction of its own.
+
+The shared session is kept in a context variable: every asyncio task has its own copy, so
+two updates handled at the same time never share a session. It is shared only by stores
+built on the same session factory, i.e. the same database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+Sessions = async_sessionmaker[AsyncSession]
+
+_current: ContextVar[tuple[Sessions, AsyncSession] | None] = ContextVar(
+    "escalation_unit_of_work", default=None
+)
+
+
+class Transactions:
+    """Sessions of one database for the store and the service: shared in a unit of work."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    def _shared(self) -> AsyncSession | None:
+        current = _current.get()
+        return current[1] if current is not None and current[0] is self._sessions else None
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[None]:
+        """Every call inside shares one transaction: committed at the end, or rolled back."""
+        if self._shared() is not None:  # already in one: the outer one commits
+            yield
+            return
+        async with self._sessions() as session, session.begin():
+            token = _current.set((self._sessions, session))
+            try:
+                yield
+            finally:
+                _current.reset(token)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """The unit of work's session, else a new transaction committed when the call ends."""
+        shared = self._shared()
+        if shared is not None:
+            yield shared
+            return
+        async with self._sessions() as session, session.begin():
+            yield session

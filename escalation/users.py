@@ -1,0 +1,165 @@
+"""The bot's users on SQLAlchemy: their conversation state, handled updates, logged questions.
+
+`transaction()` is the unit of work of one update (see `escalation.transactions`): the
+escalation service built on the same session factory joins it too, so an update commits
+once. Outside it every method runs in a short transaction of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from escalation import lifecycle
+from escalation.api import EscalationError, Outcome, Role, TicketStatus, UserView
+from escalation.models import (
+    LIVE_OFFER_STATES,
+    AckTimer,
+    Offer,
+    OfferState,
+    ProcessedUpdate,
+    QuestionLog,
+    Ticket,
+    TicketMessage,
+    User,
+)
+from escalation.queries import SYSTEM, Clock, audit, insert_ignoring_duplicates, utc_now
+from escalation.transactions import Sessions, Transactions
+from escalation.views import user_view
+
+_USER_FIELDS = frozenset({"role", "language", "school", "state", "context", "blocked"})
+
+
+class SqlUserStore:
+    """The bot's users, their conversation state, handled updates and logged questions."""
+
+    def __init__(self, sessions: Sessions, *, clock: Clock = utc_now) -> None:
+        self._transactions = Transactions(sessions)
+        self._clock = clock
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        return self._transactions.unit_of_work()
+
+    async def get_or_create_user(self, chat_id: int, language: str) -> UserView:
+        now = self._clock()
+        async with self._transactions.session() as session:
+            user = await session.scalar(select(User).where(User.chat_id == chat_id))
+            if user is None:  # first contact; the same chat's first two updates may race
+                await session.execute(
+                    insert_ignoring_duplicates(session, User, "chat_id").values(
+                        chat_id=chat_id,
+                        pseudonym=f"utente-{secrets.token_hex(3)}",
+                        language=language,
+                        state="",
+                        context={},
+                        blocked=False,
+                        created_at=now,
+                        last_seen_at=now,
+                    )
+                )
+                user = await session.scalar(select(User).where(User.chat_id == chat_id))
+            user.last_seen_at = now
+            return user_view(user)
+
+    async def user_by_pseudonym(self, pseudonym: str) -> UserView | None:
+        async with self._transactions.session() as session:
+            user = await session.scalar(
+                select(User).where(User.pseudonym == pseudonym.strip().lower())
+            )
+            return user_view(user) if user else None
+
+    async def update_user(self, user_id: int, **fields: Any) -> UserView:
+        unknown = set(fields) - _USER_FIELDS
+        if unknown:
+            raise TypeError(
+                f"update_user cannot set {sorted(unknown)}; allowed: {sorted(_USER_FIELDS)}"
+            )
+        async with self._transactions.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise EscalationError("user.unknown", user_id=user_id)
+            for name, value in fields.items():
+                if name == "role" and value is not None:
+                    value = Role(value).value
+                setattr(user, name, dict(value) if name == "context" else value)
+            user.last_seen_at = self._clock()
+            return user_view(user)
+
+    async def forget_user(self, user_id: int) -> None:
+        now = self._clock()
+        async with self._transactions.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                return
+            tickets = (await session.scalars(select(Ticket).where(Ticket.user_id == user_id))).all()
+            for ticket in tickets:
+                if (
+                    ticket.status not in lifecycle.FINISHED
+                    or ticket.status == TicketStatus.RESOLVED
+                ):
+                    ticket.status = lifecycle.transition(ticket.status, TicketStatus.CLOSED)
+                    ticket.closed_at = now
+                ticket.question = None
+                ticket.user_id = None
+                ticket.purged_at = now
+            ids = [t.id for t in tickets]
+            await session.execute(
+                update(Offer)
+                .where(Offer.ticket_id.in_(ids), Offer.state.in_(LIVE_OFFER_STATES))
+                .values(state=OfferState.SUPERSEDED, answered_at=now)
+            )
+            await session.execute(delete(AckTimer).where(AckTimer.ticket_id.in_(ids)))
+            await session.execute(
+                update(TicketMessage)
+                .where(TicketMessage.ticket_id.in_(ids))
+                .values(text=None, file_id=None)
+            )
+            await session.execute(
+                update(QuestionLog)
+                .where(QuestionLog.user_id == user_id)
+                .values(text=None, user_id=None)
+            )
+            await session.delete(user)
+            audit(session, now, SYSTEM, "user_forgotten", tickets=len(ids))
+
+    async def claim_update(self, update_id: int) -> bool:
+        async with self._transactions.session() as session:
+            insert = insert_ignoring_duplicates(session, ProcessedUpdate, "update_id")
+            inserted = await session.scalar(
+                insert.values(update_id=update_id, at=self._clock()).returning(
+                    ProcessedUpdate.update_id
+                )
+            )
+            return inserted is not None
+
+    async def log_question(
+        self,
+        user_id: int,
+        text: str,
+        action: str,
+        entry_id: str | None,
+        outcome: Outcome | None = None,
+    ) -> int:
+        async with self._transactions.session() as session:
+            row = QuestionLog(
+                user_id=user_id,
+                text=text,
+                action=action,
+                entry_id=entry_id,
+                outcome=Outcome(outcome).value if outcome else None,
+                at=self._clock(),
+            )
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def set_outcome(self, question_id: int, outcome: Outcome) -> None:
+        async with self._transactions.session() as session:
+            await session.execute(
+                update(QuestionLog)
+                .where(QuestionLog.id == question_id)
+                .values(outcome=Outcome(outcome).value)
+            )
