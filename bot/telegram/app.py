@@ -5,6 +5,16 @@ actions through the outbox. Two repeating jobs: the escalation sweeper, and the 
 which sends what a restart or a failed try left behind (its first run is at start). Pacing
 (Telegram's 30 messages a second) is PTB's AIORateLimiter; flood waits are not retried there
 (max_retries=0) but by the outbox, so a 429 is never retried by both.
+
+What survives what: PTB confirms a polled update to Telegram when it fetches the next batch,
+before handling it, and on SIGTERM it handles every update already fetched before it stops.
+So a stop or redeploy loses nothing; a hard crash (kill -9, power) can lose the updates
+fetched but not yet handled, and the pupil has to write again. An update is handled in one
+database transaction, its claim on the update id included: Telegram redelivering it is
+ignored once handled, handled afresh if it failed. Its replies are in the outbox as soon as
+that transaction committed (a crash in the milliseconds between the two loses them); from
+there on they are sent at least once, in order per chat, across restarts.
+
 Building and attaching are two steps because `helpdesk run` can only assemble the engine once
 the bot knows its own username (from getMe, when the Application initialises).
 """
