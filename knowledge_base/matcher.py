@@ -76,6 +76,15 @@ class Evidence:
     matched_words: tuple[str, ...]
 
 
+def _by_initial(vocabulary: Iterable[str]) -> dict[str, list[str]]:
+    """The vocabulary by first letter: a typo rarely changes a word's first letter, and a
+    correction that does turns real words into others ("gatto" -> "latte")."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for word in vocabulary:
+        found[word[0]].append(word)
+    return found
+
+
 def _max_typo_edits(word: str) -> int:
     """Edits allowed when correcting a word: none for short words, where one edit is a new word."""
     if len(word) < 4 or word.isdigit():
@@ -113,9 +122,9 @@ class _LanguageIndex:
                 df[term] += 1
         count = max(len(indexed), 1)
         self.idf = {t: math.log(1 + count / n) ** settings.idf_power for t, n in df.items()}
-        self.unknown_weight = (
-            math.log(1 + count / 0.5) ** settings.idf_power * settings.unknown_word_factor
-        )
+        rarest = math.log(1 + count / 0.5) ** settings.idf_power
+        self.unknown_weight = rarest * settings.unknown_word_factor
+        self.unknown_specificity = rarest * settings.unknown_word_specificity
         idf = self.idf
         self.phrasings = [
             _Phrasing(number, unique, sum(map(idf.__getitem__, unique)), found)
@@ -126,7 +135,7 @@ class _LanguageIndex:
             self.entry_phrasings[phrasing.entry].append(position)
         self.entry_index = self._invert(self.entry_terms)
         self.answer_index = self._invert(self.answer_terms)
-        self.vocabulary = sorted(self.idf)
+        self.vocabulary = _by_initial(sorted(self.idf))
         weights = sorted(p.weight for p in self.phrasings) or [0.0]
         self.least_said = settings.substance * weights[len(weights) // 2]
         self.corrections: dict[str, str | None] = {}
@@ -154,7 +163,8 @@ class _LanguageIndex:
         found = None
         if edits:
             best = process.extractOne(
-                term, self.vocabulary, scorer=Levenshtein.distance, score_cutoff=edits
+                term, self.vocabulary.get(term[0], ()), scorer=Levenshtein.distance,
+                score_cutoff=edits,
             )
             if best is not None and len(best[0]) >= 3:
                 found = best[0]
@@ -181,7 +191,9 @@ class _LanguageIndex:
         }
         if not weights:
             return {}
-        found = {number: self._evidence(number, weights) for number in self._shortlist(weights)}
+        peak = max(self.idf.get(t, self.unknown_specificity) for t in weights)
+        found = {number: self._evidence(number, weights, peak)
+                 for number in self._shortlist(weights)}
         best = sorted(found, key=lambda n: found[n][0], reverse=True)
         query_text = " ".join(t.word for t in terms)
         scored = {}
@@ -216,9 +228,11 @@ class _LanguageIndex:
                 shared[number] += s.answer_weight * weight
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
-    def _evidence(self, number: int, weights: Mapping[str, float]) -> tuple[float, ...]:
+    def _evidence(self, number: int, weights: Mapping[str, float], peak: float
+                  ) -> tuple[float, ...]:
         """All the evidence but the fuzzy similarity, which only the best few entries get:
-        (the score without it, then the fields of `Evidence` in order)."""
+        (the score without it, then the fields of `Evidence` in order). `peak` is the
+        specificity of the query's strongest word."""
         s = self.settings
         entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
         total = sum(weights.values())
@@ -238,7 +252,7 @@ class _LanguageIndex:
         said = max(total, self.least_said)
         entry, answer = on_entry / said, on_answer / said
         quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
-        return quick, best, entry, answer, covered, strongest / max(weights.values())
+        return quick, best, entry, answer, covered, strongest / peak
 
     def _overlap(self, matched: float, query_total: float, phrasing: int) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""

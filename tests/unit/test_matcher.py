@@ -110,6 +110,21 @@ def test_short_unknown_words_are_not_corrected(matcher):
     assert index.correct("stampantte") == index.normaliser.stem("stampante")
 
 
+def test_a_typo_keeps_its_first_letter(matcher):
+    index = matcher._indexes["it"]
+    stem = index.normaliser.stem
+    assert index.correct(stem("bateria")) == stem("batteria")
+    assert index.correct(stem("latteria")) is None  # one edit from "batteria", but a word
+
+
+def test_a_word_the_kb_does_not_know_lowers_confidence(kb):
+    def confidence(weight):
+        matcher = Matcher.build(kb, MatchSettings(unknown_word_specificity=weight))
+        return matcher.match("il tablet non si accende, e lo sfondo?").confidence
+
+    assert confidence(1.0) < confidence(0.5)
+
+
 def test_negation_changes_the_match():
     kb = KnowledgeBase(root=Path("kb"), entries=(
         entry("on", ["il tablet si accende da solo"]),
