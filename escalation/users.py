@@ -11,7 +11,7 @@ import secrets
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from escalation import lifecycle
 from escalation.api import EscalationError, Outcome, Role, TicketStatus, UserView
@@ -45,8 +45,9 @@ class SqlUserStore:
 
     async def get_or_create_user(self, chat_id: int, language: str) -> UserView:
         now = self._clock()
+        seen = update(User).where(User.chat_id == chat_id).values(last_seen_at=now).returning(User)
         async with self._transactions.session() as session:
-            user = await session.scalar(select(User).where(User.chat_id == chat_id))
+            user = await session.scalar(seen)  # the usual case: one statement reads and touches
             if user is None:  # first contact; the same chat's first two updates may race
                 await session.execute(
                     insert_ignoring_duplicates(session, User, "chat_id").values(
@@ -60,8 +61,7 @@ class SqlUserStore:
                         last_seen_at=now,
                     )
                 )
-                user = await session.scalar(select(User).where(User.chat_id == chat_id))
-            user.last_seen_at = now
+                user = await session.scalar(seen)
             return user_view(user)
 
     async def user_by_pseudonym(self, pseudonym: str) -> UserView | None:
@@ -77,15 +77,19 @@ class SqlUserStore:
             raise TypeError(
                 f"update_user cannot set {sorted(unknown)}; allowed: {sorted(_USER_FIELDS)}"
             )
+        values = {
+            name: Role(value).value if name == "role" and value is not None else value
+            for name, value in fields.items()
+        }
         async with self._transactions.session() as session:
-            user = await session.get(User, user_id)
+            user = await session.scalar(
+                update(User)
+                .where(User.id == user_id)
+                .values(**values, last_seen_at=self._clock())
+                .returning(User)
+            )
             if user is None:
                 raise EscalationError("user.unknown", user_id=user_id)
-            for name, value in fields.items():
-                if name == "role" and value is not None:
-                    value = Role(value).value
-                setattr(user, name, dict(value) if name == "context" else value)
-            user.last_seen_at = self._clock()
             return user_view(user)
 
     async def forget_user(self, user_id: int) -> None:
@@ -144,17 +148,18 @@ class SqlUserStore:
         outcome: Outcome | None = None,
     ) -> int:
         async with self._transactions.session() as session:
-            row = QuestionLog(
-                user_id=user_id,
-                text=text,
-                action=action,
-                entry_id=entry_id,
-                outcome=Outcome(outcome).value if outcome else None,
-                at=self._clock(),
+            return await session.scalar(
+                insert(QuestionLog)
+                .values(
+                    user_id=user_id,
+                    text=text,
+                    action=action,
+                    entry_id=entry_id,
+                    outcome=Outcome(outcome).value if outcome else None,
+                    at=self._clock(),
+                )
+                .returning(QuestionLog.id)
             )
-            session.add(row)
-            await session.flush()
-            return row.id
 
     async def set_outcome(self, question_id: int, outcome: Outcome) -> None:
         async with self._transactions.session() as session:

@@ -36,15 +36,16 @@ async def ask(turn: Turn, text: str) -> None:
     kb = turn.deps.knowledge.kb
     store = turn.deps.store
     entry = kb.get(decision.entry_id) if decision.entry_id else None
-    question_id = await store.log_question(
-        turn.user.id, text, decision.action, entry.id if entry else None
-    )
     ranked = [c.entry_id for c in decision.candidates if kb.get(c.entry_id) is not None]
-    if decision.action == "answer" and entry is not None:
-        await store.set_outcome(question_id, Outcome.ANSWERED)
+    answered = decision.action == "answer" and entry is not None
+    clarified = not answered and decision.action == "clarify" and bool(ranked)
+    outcome = Outcome.ANSWERED if answered else Outcome.CLARIFIED if clarified else None
+    question_id = await store.log_question(
+        turn.user.id, text, decision.action, entry.id if entry else None, outcome
+    )
+    if answered:
         await _answer(turn, entry, question_id, text, tried=[entry.id], spare=ranked)
-    elif decision.action == "clarify" and ranked:
-        await store.set_outcome(question_id, Outcome.CLARIFIED)
+    elif clarified:
         offered = [e for e in map(kb.get, decision.offered or ranked) if e][:MAX_OFFERED]
         await _offer(turn, question_id, text, offered)
     else:
