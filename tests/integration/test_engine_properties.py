@@ -4,8 +4,8 @@ Hypothesis plays short conversations (up to eight updates) between two fresh pup
 volunteers and the coordinator: arbitrary Unicode (right-to-left marks, zero-width joiners,
 emoji, control characters), texts around and far over the length limit, empty texts, every
 `Kind` with odd or missing fields, commands with odd arguments, garbled, forged and over-long
-callback data, and presses of buttons the bot really sent (so the conversations reach tickets,
-takes, relays and ratings). After every update:
+callback data, and presses of buttons the bot really sent, in the chat that got them (so the
+conversations reach tickets, takes, relays and ratings) or in another one. After every update:
 
 - nothing escapes `handle`, and the global error handler was not needed (no "Handling update
   ... failed" log record and no "something went wrong" reply): odd input is a normal case;
@@ -122,12 +122,14 @@ small_id = st.none() | st.integers(-(2**31), 2**31) | st.integers(0, 2**63 - 1)
 
 @dataclass(frozen=True)
 class Step:
-    """One update: who sends it and what; `press` picks one of the buttons they received."""
+    """One update: who sends it and what; `press` picks one of the buttons they received
+    (or, with `steal`, a button anyone received: data copied from another's message)."""
 
     actor: int  # 0, 1: the example's pupils; 2, 3: volunteers; 4: the coordinator
     kind: Kind
     fields: dict[str, Any]
     press: int | None = None
+    steal: bool = False
 
 
 steps = st.builds(
@@ -149,6 +151,7 @@ steps = st.builds(
         },
     ),
     press=st.none() | st.integers(0, 20),
+    steal=st.booleans(),
 )
 conversations = st.lists(steps, min_size=1, max_size=8)
 
@@ -188,7 +191,8 @@ def replies_to(chat_id: int, actions: list[Action], companions: list[re.Pattern[
 def incoming_for(chat: World, chat_id: int, step: Step) -> Incoming:
     fields = dict(step.fields)
     kind = step.kind
-    buttons = [b for r in chat.inbox.get(chat_id, []) for b in r.buttons]
+    inboxes = chat.inbox.values() if step.steal else [chat.inbox.get(chat_id, [])]
+    buttons = [b for inbox in inboxes for r in inbox for b in r.buttons]
     if step.press is not None and buttons:  # a real button, pressed as Telegram would send it
         kind = Kind.CALLBACK
         fields["callback_data"] = buttons[step.press % len(buttons)].data
