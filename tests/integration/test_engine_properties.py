@@ -23,7 +23,9 @@ conversations reach tickets, takes, relays and ratings) or in another one. After
   to a chat id taken from the input.
 
 Each example uses pupils it has never seen, on one database shared by the examples (SQLite and
-PostgreSQL), so examples are independent without creating a database each time.
+PostgreSQL), instead of creating a database each time. The volunteers and the coordinator
+carry their tickets from one example to the next, as through a working day, so a failure may
+depend on earlier examples: Hypothesis then reports it as flaky, which still fails the test.
 """
 
 from __future__ import annotations
