@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.models import OutboxMessage
@@ -136,8 +136,15 @@ class Outbox:
             return list(chats)
 
     async def done(self, queued: Queued) -> None:
-        """Telegram took it: forget it (its text need not be kept any longer)."""
+        """Telegram took it: forget it (its text need not be kept any longer).
+
+        On PostgreSQL this commit does not wait for the disk: should the server crash right
+        after it, the message is sent once more, which delivery at least once allows anyway,
+        and every reply costs one disk flush less.
+        """
         async with self._sessions.begin() as session:
+            if session.bind.dialect.name == "postgresql":
+                await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             await session.execute(delete(OutboxMessage).where(OutboxMessage.id == queued.id))
 
     async def retry_later(self, queued: Queued, delay: timedelta, error: str) -> None:
