@@ -159,7 +159,7 @@ async def test_the_first_of_two_relays_fails_and_the_second_waits_for_it(
     assert tries == [first, first, first, second]  # "secondo" never overtook "primo"
 
 
-async def test_a_relay_telegram_keeps_refusing_waits_in_the_outbox_and_goes_after_a_restart(
+async def test_a_relay_telegram_failed_is_still_owed_after_a_stop_and_goes_after_a_restart(
     fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
 ):
     slow = Backoff(first=timedelta(seconds=2), ceiling=timedelta(seconds=2))
