@@ -115,14 +115,21 @@ def explain(matcher: Matcher, decision: Decision) -> list[str]:
         why = (f"{sure} >= answer threshold {s.answer_threshold}, and the top score {leads} "
                f"(at least {s.answer_ratio}x needed)")
     elif decision.action == "clarify":
-        reason = (f"{sure} < answer threshold {s.answer_threshold}"
-                  if decision.confidence < s.answer_threshold
-                  else f"the top score {leads}, less than the {s.answer_ratio}x needed")
+        if decision.blocked_by:
+            reason = "the top entry may not be answered (see above)"
+        elif decision.confidence < s.answer_threshold:
+            reason = f"{sure} < answer threshold {s.answer_threshold}"
+        else:
+            reason = f"the top score {leads}, less than the {s.answer_ratio}x needed"
         why = (f"{reason}; top score {decision.score} >= clarify threshold "
                f"{s.clarify_threshold}: offering {', '.join(decision.offered)}")
     else:
         why = (f"top score {decision.score} < clarify threshold {s.clarify_threshold}: "
                "nothing fits, hand over to a volunteer")
+    if decision.blocked_by:
+        top = decision.candidates[0].entry_id
+        lines.append(f"not answered: {top} lists \"{decision.blocked_by}\" under not_questions, "
+                     "and it fits the question at least as well as any of its questions")
     lines.append(f"why: {why}")
     return lines
 

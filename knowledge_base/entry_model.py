@@ -16,13 +16,24 @@ Phrasings = Annotated[list[Text], Field(min_length=1)]
 
 
 class EntrySchema(BaseModel):
-    """The fields of an entry as kb-format.md defines them, plus an optional own category."""
+    """The fields of an entry as kb-format.md defines them, plus two optional ones of ours.
+
+    - `category`: the entry's own category, instead of its file's.
+    - `not_questions`: per language, like `questions`, ways of asking that look like this
+      entry but are not for it ("quando ricomincia la scuola" is not about returning the
+      school's tablet at the end of the year). A maintainer adds them when the bot answers
+      the entry to questions it does not answer; the matcher then does not answer with the
+      entry when one of them fits the query at least as well as any of its questions (see
+      `settings.MatchSettings`). Each listed language needs at least one phrasing; a
+      phrasing may not also be under `questions` of the same entry and language.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
     title: dict[str, Text] = Field(default_factory=dict)
     questions: Annotated[dict[str, Phrasings], Field(min_length=1)]
+    not_questions: dict[str, Phrasings] = Field(default_factory=dict)
     answer: Annotated[dict[str, Text], Field(min_length=1)]
     keywords: list[Text] = Field(default_factory=list)
     audience: list[Audience] = Field(default_factory=list)

@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
 # The fields of entry_model.EntrySchema, in its order, and the audiences it allows.
-FIELDS = ("id", "title", "questions", "answer", "keywords", "audience", "escalate", "category")
+FIELDS = (
+    "id", "title", "questions", "not_questions", "answer", "keywords", "audience", "escalate",
+    "category",
+)
 _REQUIRED = frozenset({"id", "questions", "answer"})
 _OPTIONAL = frozenset(FIELDS) - _REQUIRED
 AUDIENCES = ("pupil", "teacher")
@@ -40,6 +43,7 @@ class CheckedEntry(Protocol):
     id: str
     title: Mapping[str, str]
     questions: Mapping[str, list[str]]
+    not_questions: Mapping[str, list[str]]
     answer: Mapping[str, str]
     keywords: list[str]
     audience: list[str]
@@ -52,6 +56,7 @@ class _Quick:
     id: str
     title: dict[str, str]
     questions: dict[str, list[str]]
+    not_questions: dict[str, list[str]]
     answer: dict[str, str]
     keywords: list[str]
     audience: list[str]
@@ -60,7 +65,7 @@ class _Quick:
 
 
 # How deep the list items of a list field sit: questions.it.<item>, keywords.<item>.
-_LIST_DEPTH = {"questions": 2, "keywords": 1, "audience": 1}
+_LIST_DEPTH = {"questions": 2, "not_questions": 2, "keywords": 1, "audience": 1}
 _EMPTY = ("string_too_short", "too_short")
 _EXPECTED = {
     "string_type": "text",
@@ -113,14 +118,17 @@ def _quick_check(item: dict[Any, Any]) -> _Quick | None:
             and (category is None or type(category) is str)):
         return None
     questions = _texts_by_language(item["questions"], _phrasings)
+    not_questions = _texts_by_language(item.get("not_questions", {}), _phrasings, empty_ok=True)
     answer = _texts_by_language(item["answer"], _text)
     title = _texts_by_language(item.get("title", {}), _text, empty_ok=True)
     keywords = _phrasings(item.get("keywords", []), empty_ok=True)
     audience = item.get("audience", [])
-    if (questions is None or answer is None or title is None or keywords is None
+    if (questions is None or not_questions is None or answer is None or title is None
+            or keywords is None
             or type(audience) is not list or not all(a in AUDIENCES for a in audience)):
         return None
-    return _Quick(entry_id, title, questions, answer, keywords, list(audience), escalate, category)
+    return _Quick(entry_id, title, questions, not_questions, answer, keywords, list(audience),
+                  escalate, category)
 
 
 def _text(value: Any) -> str | None:
@@ -244,14 +252,36 @@ def _content_findings(entry: CheckedEntry, label: str) -> Iterator[Finding]:
                 f"{label}: 'answer' has '{lang}' text, but 'questions' has no '{lang}'",
                 "warning",
             )
+    yield from _not_question_findings(entry, label)
+
+
+def _not_question_findings(entry: CheckedEntry, label: str) -> Iterator[Finding]:
+    """A way of asking listed as both for and not for the entry; ones the matcher never uses."""
+    for lang, phrasings in entry.not_questions.items():
+        if lang not in entry.questions:
+            yield Finding(
+                ("not_questions", lang),
+                f"{label}: 'not_questions' has '{lang}' phrasings, but 'questions' has no "
+                f"'{lang}': they are never used",
+                "warning",
+            )
+            continue
+        asked = {plain_text(q) for q in entry.questions[lang]}
+        for index, phrasing in enumerate(phrasings):
+            if plain_text(phrasing) in asked:
+                where = ("not_questions", lang, index)
+                yield Finding(
+                    where,
+                    f"{label}: {field_name(where)} '{phrasing}' is also under 'questions.{lang}'; "
+                    "a way of asking is either for this entry or not",
+                )
 
 
 def _entry(checked: CheckedEntry, category: str | None, source: Path, line: int) -> Entry:
     return Entry(
         id=checked.id,
-        questions=MappingProxyType(
-            {lang: tuple(phrasings) for lang, phrasings in checked.questions.items()}
-        ),
+        questions=_phrasings_by_language(checked.questions),
+        not_questions=_phrasings_by_language(checked.not_questions),
         answer=MappingProxyType(checked.answer),
         title=MappingProxyType(checked.title),
         category=checked.category or category,
@@ -261,3 +291,7 @@ def _entry(checked: CheckedEntry, category: str | None, source: Path, line: int)
         source=source,
         line=line,
     )
+
+
+def _phrasings_by_language(phrasings: Mapping[str, list[str]]) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({lang: tuple(texts) for lang, texts in phrasings.items()})

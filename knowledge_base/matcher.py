@@ -3,8 +3,9 @@
 Everything that depends only on the KB is computed once in `Matcher.build`: the normalised
 terms of every phrasing, each term's weight (IDF over entries: a word every entry shares, such
 as "tablet", tells entries apart less than "fulmine"), an inverted index from terms to the
-phrasings and entries that contain them, and the vocabulary used to correct typos. A query then
-touches only the entries that share a term with it.
+phrasings and entries that contain them, the vocabulary used to correct typos, and the terms
+of each entry's `not_questions` (weighed as the query's words are, but adding nothing to the
+IDF, so they change no score). A query then touches only the entries that share a term with it.
 
 How an entry is scored and how the decision is taken is described in `settings.MatchSettings`.
 """
@@ -49,6 +50,7 @@ class Decision:
     offered: tuple[str, ...]
     language: str
     confidence: float = 0.0  # the top score discounted for what the query leaves unmatched
+    blocked_by: str | None = None  # the top entry's not-question that kept it from an answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,15 @@ class _Phrasing:
 
 
 @dataclass(frozen=True, slots=True)
+class _NotQuestion:
+    """A way of asking that is not for its entry, as written and as terms."""
+
+    text: str
+    terms: frozenset[str]
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """How one entry fits a query; every field is a share (0-1), see MatchSettings."""
 
@@ -74,6 +85,7 @@ class Evidence:
     covered: float  # how much of its best-covered phrasing the query says
     specific: float  # the strongest word it shares / the strongest word of the query
     matched_words: tuple[str, ...]
+    blocked_by: str | None = None  # a not-question that fits as well as the best phrasing
 
 
 def _by_initial(vocabulary: Iterable[str]) -> dict[str, list[str]]:
@@ -133,6 +145,8 @@ class _LanguageIndex:
         self.entry_phrasings: list[list[int]] = [[] for _ in indexed]
         for position, phrasing in enumerate(self.phrasings):
             self.entry_phrasings[phrasing.entry].append(position)
+        self.not_questions = [self._not_questions(entry) for entry in indexed]
+        self.not_question_words = {t for nots in self.not_questions for n in nots for t in n.terms}
         self.entry_index = self._invert(self.entry_terms)
         self.answer_index = self._invert(self.answer_terms)
         self.vocabulary = _by_initial(sorted(self.idf))
@@ -144,6 +158,16 @@ class _LanguageIndex:
         phrasings = entry.questions[self.lang]
         title = entry.title.get(self.lang)
         return (*phrasings, title) if title else phrasings
+
+    def _not_questions(self, entry: Entry) -> tuple[_NotQuestion, ...]:
+        """The entry's not-questions in this language; one of stop words alone fits nothing."""
+        found = []
+        for text in entry.not_questions.get(self.lang, ()):
+            terms = frozenset(t.term for t in self.normaliser.terms(text))
+            weight = sum(self.idf.get(t, self.unknown_weight) for t in terms)
+            if terms:
+                found.append(_NotQuestion(text, terms, weight))
+        return tuple(found)
 
     @staticmethod
     def _invert(bags: list[frozenset[str]]) -> dict[str, list[int]]:
@@ -172,10 +196,11 @@ class _LanguageIndex:
         return found
 
     def query_terms(self, text: str) -> list[Term]:
-        """The query's terms, typos corrected to the KB's vocabulary, each once."""
+        """The query's terms, typos corrected to the KB's vocabulary, each once (a word of a
+        not-question is no typo: it is kept, to be compared with the not-questions)."""
         seen: dict[str, Term] = {}
         for term, word in self.normaliser.terms(text):
-            if term not in self.idf:
+            if term not in self.idf and term not in self.not_question_words:
                 term = self.correct(term) or term
             seen.setdefault(term, Term(term, word))
         return list(seen.values())
@@ -207,8 +232,21 @@ class _LanguageIndex:
             scored[number] = Evidence(
                 phrasing, entry, answer, similarity / 100, covered, specific,
                 tuple(t.word for t in terms if t.term in self.entry_terms[number]),
+                self._blocking(number, weights, phrasing),
             )
         return scored
+
+    def _blocking(self, number: int, weights: Mapping[str, float], phrasing: float
+                  ) -> str | None:
+        """The entry's not-question that fits the query best, if it fits at least as well as
+        its best phrasing (`phrasing`), by the same measure."""
+        total = sum(weights.values())
+        best, text = 0.0, None
+        for nq in self.not_questions[number]:
+            matched = sum(w for t, w in weights.items() if t in nq.terms)
+            if matched and (fit := self._overlap(matched, total, nq.weight)) > best:
+                best, text = fit, nq.text
+        return text if best >= phrasing else None
 
     def _shortlist(self, weights: Mapping[str, float]) -> list[int]:
         """The entries worth scoring: those sharing the most weight with the query.
@@ -241,7 +279,7 @@ class _LanguageIndex:
             terms = self.phrasings[p].terms
             matched = sum(w for t, w in weights.items() if t in terms)
             if matched:
-                best = max(best, self._overlap(matched, total, p))
+                best = max(best, self._overlap(matched, total, self.phrasings[p].weight))
                 covered = max(covered, matched / self.phrasings[p].weight)
         for term, weight in weights.items():
             if term in entry_terms:
@@ -254,10 +292,10 @@ class _LanguageIndex:
         quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
         return quick, best, entry, answer, covered, strongest / peak
 
-    def _overlap(self, matched: float, query_total: float, phrasing: int) -> float:
+    def _overlap(self, matched: float, query_total: float, phrasing_weight: float) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""
         query_side = matched / query_total
-        phrasing_side = matched / self.phrasings[phrasing].weight
+        phrasing_side = matched / phrasing_weight
         share = self.settings.query_side
         return 1 / (share / query_side + (1 - share) / phrasing_side)
 
@@ -327,12 +365,14 @@ class Matcher:
             return Decision("escalate", None, 0.0, (), (), language)
         top = ranked[0].score
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        confidence = round(self._confidence(top, scored[0][1]), 1)
-        if confidence >= s.answer_threshold and top >= s.answer_ratio * second:
+        evidence = scored[0][1]
+        confidence = round(self._confidence(top, evidence), 1)
+        blocked = evidence.blocked_by
+        if not blocked and confidence >= s.answer_threshold and top >= s.answer_ratio * second:
             return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence)
         if top >= s.clarify_threshold:
             offered = tuple(
                 c.entry_id for c in ranked[: s.max_offered] if c.score >= top - s.clarify_window
             )
-            return Decision("clarify", None, top, ranked, offered, language, confidence)
-        return Decision("escalate", None, top, ranked, (), language, confidence)
+            return Decision("clarify", None, top, ranked, offered, language, confidence, blocked)
+        return Decision("escalate", None, top, ranked, (), language, confidence, blocked)

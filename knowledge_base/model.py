@@ -43,12 +43,18 @@ class KBLoadError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One FAQ entry. Texts are keyed by language code ('it', 'en', ...)."""
+    """One FAQ entry. Texts are keyed by language code ('it', 'en', ...).
+
+    `not_questions` are ways of asking that look like this entry's questions but are not for
+    it: the matcher does not answer with the entry when one of them fits a query as well as
+    any of its questions.
+    """
 
     id: str
     questions: Mapping[str, tuple[str, ...]]
     answer: Mapping[str, str]
     title: Mapping[str, str] = field(default_factory=dict)
+    not_questions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     category: str | None = None
     keywords: tuple[str, ...] = ()
     audience: frozenset[str] = frozenset()  # empty: everyone

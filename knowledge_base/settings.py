@@ -42,6 +42,16 @@ class MatchSettings:
     than a difference); else `clarify` when the top score >= `clarify_threshold`, offering the
     entries within `clarify_window` of the top (at most `max_offered`); else `escalate`.
 
+    Not-questions (an entry's optional `not_questions`, Dialogflow's negative examples): the
+    top entry is never answered when the best of its not-questions fits the query at least
+    as well as its best phrasing, both measured by the phrasing F-measure above (a
+    not-question's words weigh their KB IDF, or `unknown_word_factor` for words only it has;
+    they add nothing to the IDF, so no score changes; a query word a not-question uses is
+    not corrected as a typo). The decision is then `clarify` or `escalate` by the score
+    rules above, the entry kept among the candidates: the maintainer said the question only
+    looks like the entry, so a button lets a user who meant it say so, while dropping the
+    entry would hand the answer to the next one, which scored lower for a reason.
+
     How they were chosen (Nov 2026), on the dev set (41 entries, 209 chat queries) and checked
     on the public qa4faq (Italian) and stackfaq (English) sets and the shipped regression file
     (pass = answered right, offered among the buttons, or `expect: null` not answered).

@@ -21,6 +21,8 @@ entries:
   - id: printer-jam
     questions:
       it: [la stampante inceppa la carta]
+    not_questions:
+      it: [la stampante non ha più inchiostro]
     answer: {it: Apri lo sportello e togli il foglio.}
 """
 
@@ -69,6 +71,14 @@ def test_ask_explains_the_decision(kb_dir, capsys):
     assert "decision: answer printer-jam" in out
     assert "matched words: stampante, inceppa" in out
     assert "answer threshold" in out
+
+
+def test_ask_says_when_a_not_question_kept_the_entry_from_an_answer(kb_dir, capsys):
+    assert main(["kb", "ask", "la stampante è senza inchiostro", "--kb", str(kb_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "decision: answer" not in out
+    assert ('not answered: printer-jam lists "la stampante non ha più inchiostro" under '
+            "not_questions") in out
 
 
 def test_ask_explains_an_escalation(kb_dir, capsys):

@@ -103,6 +103,20 @@ def test_an_entry_file_with_category_and_every_optional_field():
     assert kb.files == (Path("kb/tablet.yaml"),)
 
 
+def test_not_questions_are_kept_per_language_and_default_to_none():
+    text = entry(not_questions="not_questions:\n    it: [il tablet non si spegne, '  è acceso ']")
+    slow = entry(id="id: tablet-slow",
+                 questions="questions:\n    it: [è lento, va piano]\n    en: [slow, it lags]")
+    write_kb_file("a.yaml", text + slow)
+    kb = load_kb(Path("kb"))
+    assert kb.warnings == ()
+    with_them, without = kb.entries
+    assert dict(with_them.not_questions) == {"it": ("il tablet non si spegne", "è acceso")}
+    assert without.not_questions == {}
+    with pytest.raises(TypeError):
+        with_them.not_questions["en"] = ("off",)  # type: ignore[index]
+
+
 def test_a_bare_list_of_entries_is_an_entry_file():
     write_kb_file("a.yaml", GOOD_ENTRY)
     kb = load_kb(Path("kb"))
@@ -209,6 +223,28 @@ def test_empty_questions_and_a_language_with_an_empty_list():
     ]
 
 
+def test_not_questions_are_checked_like_questions():
+    wrong = entry(not_questions="not_questions:\n    it: []\n    en: [tablet off, 3]")
+    assert errors_of(wrong) == [
+        "kb/a.yaml:9: entry 'tablet-no-power': 'not_questions.it' is empty",
+        "kb/a.yaml:10: entry 'tablet-no-power': 'not_questions.en' item 2 must be text, "
+        "but it is the number 3",
+    ]
+    assert errors_of(entry(not_questions="not_questions: il tablet non si spegne")) == [
+        "kb/a.yaml:8: entry 'tablet-no-power': 'not_questions' must be a mapping of languages "
+        "(it: ..., en: ...), but it is the text 'il tablet non si spegne'"
+    ]
+
+
+def test_a_phrasing_both_in_questions_and_in_not_questions():
+    text = entry(not_questions="not_questions:\n    it: [tablet spento, 'Schermo  NERO!']"
+                 "\n    en: [schermo nero]")
+    assert errors_of(text) == [
+        "kb/a.yaml:9: entry 'tablet-no-power': 'not_questions.it' item 2 'Schermo  NERO!' is "
+        "also under 'questions.it'; a way of asking is either for this entry or not"
+    ]
+
+
 def test_questions_with_no_value_at_all_are_empty():
     assert errors_of(entry(questions="questions:")) == [
         "kb/a.yaml:2: entry 'tablet-no-power': 'questions' is empty"
@@ -225,7 +261,7 @@ def test_an_unknown_field_suggests_the_field_meant():
 def test_an_unknown_field_with_no_near_miss_lists_the_fields():
     assert errors_of(entry(colour="colour: red")) == [
         "kb/a.yaml:8: entry 'tablet-no-power': unknown field 'colour'; the fields are "
-        "id, title, questions, answer, keywords, audience, escalate, category"
+        "id, title, questions, not_questions, answer, keywords, audience, escalate, category"
     ]
 
 
@@ -468,6 +504,14 @@ def test_a_title_missing_a_language_and_an_answer_with_an_extra_one():
     assert warnings_of(("a.yaml", text)) == [
         "kb/a.yaml:5: entry 'tablet-no-power': 'answer' has 'de' text, but 'questions' has no 'de'",
         "kb/a.yaml:6: entry 'tablet-no-power': 'title' has no 'en' text, but 'questions' has 'en'",
+    ]
+
+
+def test_not_questions_in_a_language_the_entry_has_no_questions_in():
+    text = entry(not_questions="not_questions:\n    it: [tablet acceso]\n    fr: [tablette]")
+    assert warnings_of(("a.yaml", text)) == [
+        "kb/a.yaml:10: entry 'tablet-no-power': 'not_questions' has 'fr' phrasings, "
+        "but 'questions' has no 'fr': they are never used"
     ]
 
 

@@ -1,5 +1,6 @@
 """The matcher on a small hand-made KB: weights, typos, the three decisions, languages."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,49 @@ def test_keywords_point_at_their_entry(matcher):
 def test_an_empty_query_is_escalated(matcher):
     assert matcher.match("   ").action == "escalate"
     assert matcher.match("!!! 😭").candidates == ()
+
+
+def with_not_questions(kb, entry_id, **not_questions):
+    entries = tuple(
+        dataclasses.replace(e, not_questions=not_questions) if e.id == entry_id else e
+        for e in kb.entries
+    )
+    return dataclasses.replace(kb, entries=entries)
+
+
+FORGOT_MAIL = "ho dimenticato la password della mail"
+
+
+def test_a_not_question_that_fits_as_well_as_the_questions_blocks_the_answer(kb):
+    query = "ho dimenticato la password dell'account"
+    before = Matcher.build(kb).match(query)
+    assert (before.action, before.entry_id, before.blocked_by) == ("answer", "wifi-password", None)
+    after = Matcher.build(with_not_questions(kb, "wifi-password", it=(FORGOT_MAIL,))).match(query)
+    assert (after.action, after.entry_id, after.blocked_by) == ("clarify", None, FORGOT_MAIL)
+    assert after.offered[0] == "wifi-password"  # demoted to a button, not dropped
+    assert after.candidates == before.candidates  # no score changes
+
+
+def test_a_not_question_changes_nothing_for_questions_it_does_not_fit(kb):
+    marked = Matcher.build(with_not_questions(kb, "wifi-password", it=(FORGOT_MAIL,)))
+    plain = Matcher.build(kb)
+    for query in ("non ricordo la password del wifi", "il tab nn si accende piu",
+                  "la stampante incepa la carta", "I forgot the wifi password"):
+        assert marked.match(query) == plain.match(query)
+        assert marked.match(query).action == "answer"
+
+
+def test_a_not_question_only_blocks_its_own_entry(kb):
+    marked = Matcher.build(with_not_questions(kb, "printer-jam", it=(FORGOT_MAIL,)))
+    decision = marked.match("ho dimenticato la password dell'account")
+    assert (decision.action, decision.entry_id, decision.blocked_by) == (
+        "answer", "wifi-password", None
+    )
+
+
+def test_a_word_of_a_not_question_is_not_corrected_as_a_typo(kb):
+    marked = Matcher.build(with_not_questions(kb, "printer-jam", it=("la porta usb è rotta",)))
+    plain, index = Matcher.build(kb)._indexes["it"], marked._indexes["it"]
+    port = index.normaliser.stem("porta")
+    assert plain.correct(port) == index.normaliser.stem("parte")  # one edit from a KB word
+    assert port in {t.term for t in index.query_terms("la porta")}
