@@ -28,6 +28,7 @@ from bot.engine.callbacks import Callback, InvalidCallback, Press, parse
 from bot.engine.deps import Deps
 from bot.engine.states import State
 from bot.engine.turn import Turn
+from bot.redact import redacted
 from bot.texts import FALLBACK_LANGUAGE, Html
 from escalation.api import EscalationError, Priority, VolunteerView
 from knowledge_base.normalise import words
@@ -124,12 +125,13 @@ class ConversationEngine:
             known = self.deps.texts.has(lang, error.key)
             text = self.deps.texts.get(lang, error.key if known else "common.error",
                                        **error.params)
-        except (OperationalError, InterfaceError):  # the database is down: all rolled back
-            logger.exception("Handling update %s failed: no database", incoming.update_id)
+        except (OperationalError, InterfaceError) as error:  # the database is down: rolled back
+            logger.error("Handling update %s failed: no database: %s", incoming.update_id,
+                         redacted(error))  # never the message: SQL errors quote parameters
             text = self.deps.texts.get(lang, "common.database_down")
-        except Exception:  # the one global handler: log it, say one kind sentence
+        except Exception as error:  # the one global handler: log it, say one kind sentence
             # (the update's changes are rolled back, its claim too: a redelivery is handled)
-            logger.exception("Handling update %s failed", incoming.update_id)
+            logger.error("Handling update %s failed: %s", incoming.update_id, redacted(error))
             text = self.deps.texts.get(lang, "common.error")
         failed: list[Action] = [Send(incoming.chat_id, text)]
         if incoming.callback_id is not None:

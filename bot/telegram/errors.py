@@ -8,7 +8,6 @@ Telegram's own errors, which never quote users. The chat appears as a pseudonymo
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,6 +15,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.redact import redacted
 from bot.telegram.pseudonym import ChatTagger
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,5 @@ def _origin(update: object, context: ContextTypes.DEFAULT_TYPE, tag: ChatTagger)
 
 
 def _describe(error: BaseException | None) -> str:
-    if error is None:
-        return "unknown error"
-    summary = type(error).__name__
-    if isinstance(error, TelegramError):
-        summary += f" ({error.message})"
-    frames = "".join(traceback.format_tb(error.__traceback__))
-    return f"{summary}\n{frames}".rstrip()
+    detail = error.message if isinstance(error, TelegramError) else None
+    return redacted(error, detail)
