@@ -55,8 +55,7 @@ USER_COMMANDS: dict[str, Handler] = {
     "aiuto": _help,
     "help": _help,
     "privacy": privacy.explain,
-    "cancella": privacy.ask_to_forget,
-    "forget": privacy.ask_to_forget,
+    **dict.fromkeys(privacy.FORGET_COMMANDS, privacy.ask_to_forget),
     "volunteer": volunteer.link,
     "volontario": volunteer.link,
 }

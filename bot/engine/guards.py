@@ -7,19 +7,40 @@ with at most one kind reply, so that no odd input reaches the FAQ or a volunteer
 from __future__ import annotations
 
 from bot.actions import Kind
+from bot.engine import privacy
+from bot.engine.callbacks import InvalidCallback, Press, parse
 from bot.engine.turn import Turn
 
 _MESSAGES = frozenset(Kind) - {Kind.CALLBACK}  # a press must always be answered
 
 
 async def blocked(turn: Turn) -> bool:
-    """A blocked user gets one notice, then silence."""
-    if not turn.user.blocked:
+    """A blocked user gets one notice, then silence; they may still have their data deleted.
+
+    Their button presses are answered without a word, so no spinner turns forever.
+    """
+    if not turn.user.blocked or _forgetting(turn):
         return False
+    if turn.incoming.kind is Kind.CALLBACK:
+        turn.toast()
+        return True
     if not turn.user.context.get("told_blocked"):
         await turn.save(context={**turn.user.context, "told_blocked": True})
         turn.say("guard.blocked")
     return True
+
+
+def _forgetting(turn: Turn) -> bool:
+    """/cancella or its confirming buttons: a right that blocking does not take away."""
+    incoming = turn.incoming
+    if incoming.kind is Kind.COMMAND:
+        return incoming.command in privacy.FORGET_COMMANDS
+    if incoming.kind is not Kind.CALLBACK:
+        return False
+    try:
+        return parse(incoming.callback_data).press is Press.FORGET
+    except InvalidCallback:
+        return False
 
 
 def flooding(turn: Turn) -> bool:

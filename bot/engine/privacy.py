@@ -9,6 +9,8 @@ from __future__ import annotations
 from bot.engine.callbacks import Callback, Press
 from bot.engine.turn import Turn
 
+FORGET_COMMANDS = ("cancella", "forget")  # also allowed to blocked users (see guards)
+
 
 async def explain(turn: Turn) -> None:
     turn.say("privacy.explain", days=turn.deps.retention_days)

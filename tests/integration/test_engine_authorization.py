@@ -199,13 +199,31 @@ async def test_blocked_users_get_no_processing(desk: Desk, tmp_path: Path):
         chat.incoming(PUPIL, Kind.PHOTO, file_id="AgAD"),
         chat.command(PUPIL, "start"),
         chat.command(PUPIL, "aiuto"),
-        chat.incoming(PUPIL, Kind.CALLBACK, callback_data="forget:y", callback_id="c"),
-        chat.incoming(PUPIL, Kind.CALLBACK, callback_data="rate:T-0001:y:1", callback_id="c"),
     ):
         assert await update == []
+    for data in ("rate:T-0001:y:1", "fb:1:ok", "garbled"):  # a press is answered, silently
+        pressed = await chat.incoming(PUPIL, Kind.CALLBACK, callback_data=data, callback_id="c")
+        assert pressed == [AnswerCallback("c")]
 
     assert await count(desk, QuestionLog.id) == questions  # nothing was matched or logged
     assert len(chat.inbox[helper]) == helper_inbox  # nothing reached the volunteer
     assert await count(desk, Ticket.id) == 1 and await count(desk, User.id) >= 1
     user = await desk.users.get_or_create_user(PUPIL, "it")
     assert user.blocked and user.state == "in_ticket"  # state untouched by /start
+
+
+async def test_blocked_users_can_still_have_their_data_deleted(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    await open_ticket(chat, PUPIL)
+    await chat.command(COORDINATOR, "blocca", "T-0001")
+    await chat.say(PUPIL, "ciao")  # the one notice
+
+    await chat.command(PUPIL, "cancella")
+    assert "Non si può tornare indietro" in chat.last(PUPIL).text
+    await chat.press(PUPIL, "Sì, cancella")
+
+    assert "ho cancellato tutto" in chat.last(PUPIL).text
+    async with desk.sessions() as session:
+        assert await session.scalar(select(User).where(User.chat_id == PUPIL)) is None
+        ticket = (await session.scalars(select(Ticket))).one()
+    assert (ticket.user_id, ticket.question) == (None, None)
