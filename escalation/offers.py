@@ -106,14 +106,21 @@ async def exhausted_notices(
     """Tell the coordinators about a ticket nobody took (at the end of the last level)."""
     if not step.exhausted:
         return ()
+    params = {"number": ticket.number, "when": chain.local_time(rota, step.due_at)}
+    return await coordinator_notices(session, "coordinators.unanswered", params)
+
+
+async def coordinator_notices(
+    session: AsyncSession, key: str, params: dict[str, Any]
+) -> tuple[Notice, ...]:
+    """The notice `key` for every coordinator with a linked chat, at any hour."""
     coordinators = await session.scalars(
         select(Volunteer).where(
             Volunteer.is_coordinator, Volunteer.active, Volunteer.chat_id.is_not(None)
         )
     )
-    params = {"number": ticket.number, "when": chain.local_time(rota, step.due_at)}
     return tuple(
-        Notice(c.chat_id, (c.languages or [DEFAULT_LANGUAGE])[0], "coordinators.unanswered", params)
+        Notice(c.chat_id, (c.languages or [DEFAULT_LANGUAGE])[0], key, params)
         for c in coordinators
     )
 

@@ -328,6 +328,30 @@ class SqlEscalationService:
             )
             return Effects(notices=notices).merge(effects)
 
+    async def make_urgent(self, ticket_id: int) -> Effects:
+        """Safeguarding in a ticket already open: the coordinators hear at once, at any hour.
+
+        While it waits for a volunteer, its chain restarts at the coordinators (pings already
+        out stay takeable). Held by a volunteer, who reads the message, the coordinators are
+        told too: a child at risk needs an adult in charge. Once urgent, nothing more: the
+        coordinators know already, and the chain keeps after them.
+        """
+        rota = await self._current_rota()
+        now = self._clock()
+        async with self._transactions.session() as session:
+            ticket = await lock_ticket(session, ticket_id)
+            if ticket.status in lifecycle.FINISHED or ticket.priority == Priority.URGENT:
+                return Effects()
+            audit(session, now, SYSTEM, "made_urgent", ticket, was=ticket.priority)
+            ticket.priority = Priority.URGENT.value
+            if ticket.status in lifecycle.AWAITING_VOLUNTEER:
+                return await offers.escalate(session, ticket, chain.START, now, rota)
+            return Effects(
+                notices=await offers.coordinator_notices(
+                    session, "coordinators.safeguarding_in_ticket", {"number": ticket.number}
+                )
+            )
+
     async def close(self, ticket_id: int, volunteer_chat_id: int) -> Effects:
         now = self._clock()
         async with self._transactions.session() as session:

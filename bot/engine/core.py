@@ -243,7 +243,8 @@ class ConversationEngine:
         )
         turn.say("safety.reply", helplines=Html(helplines))
         if turn.state is State.IN_TICKET and await tickets.relay_from_user(turn):
-            return True  # a person is already there and reads it
+            await tickets.make_urgent(turn)  # whoever reads it, the coordinators hear too
+            return True
         question_id = await self.deps.store.log_question(turn.user.id, text, "safeguarding", None)
         await tickets.open_for(turn, text, category=f"safeguarding:{trigger.category}",
                                priority=Priority.URGENT, question_id=question_id)

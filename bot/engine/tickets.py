@@ -107,6 +107,13 @@ async def open_for(
     turn.actions.extend(await effects.render(turn.deps, result))
 
 
+async def make_urgent(turn: Turn) -> None:
+    """Safeguarding in the pupil's open ticket: the coordinators hear at once (see the service)."""
+    ticket_id = turn.user.context["ticket"]["id"]
+    result = await turn.deps.escalation.make_urgent(ticket_id)
+    turn.actions.extend(await effects.render(turn.deps, result))
+
+
 def copies(
     message: Relayed, from_chat_id: int, target: RelayTarget, header: str | None
 ) -> list[Send | Copy]:

@@ -7,15 +7,41 @@ would.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from bot.actions import Copy, Send
 from bot.safeguarding import SafeguardingDetector, Trigger
+from escalation.api import Priority, TicketStatus
+from escalation.models import AuditEntry, Ticket
 from tests.conftest import Desk
-from tests.integration.engine_harness import world
+from tests.integration.engine_harness import World, small_world, world
 
 PUPIL = 734_215_987  # distinctive digits, to be sure they appear nowhere else
 SECRET = "sono Giulietta Bianchi zzzplugh"
+COORDINATOR = 9001
+DANGER = "papà mi picchia"
+
+
+async def waiting_ticket(chat: World) -> list[int]:
+    """The pupil asks what the FAQ cannot answer and sends it as it is; the chats pinged."""
+    await chat.say(PUPIL, "xyzzy plugh")
+    actions = await chat.press(PUPIL, "Manda così")
+    return [a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
+
+
+async def the_ticket(desk: Desk) -> Ticket:
+    async with desk.sessions() as session:
+        return (await session.scalars(select(Ticket))).one()
+
+
+async def audited(desk: Desk, action: str) -> int:
+    async with desk.sessions() as session:
+        return len((await session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action)
+        )).all())
 
 
 class QuotingDetector(SafeguardingDetector):
@@ -42,3 +68,42 @@ async def test_a_failing_handler_logs_neither_the_text_nor_the_chat_id(
     logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
     assert "zzzplugh" not in logged and "Giulietta" not in logged
     assert str(PUPIL) not in logged
+
+
+async def test_danger_in_a_ticket_nobody_took_reaches_the_coordinators_at_once(
+    desk: Desk, tmp_path: Path
+):
+    desk.clock.advance(hours=13)  # 23:00 in Milan: quiet hours, a normal ticket waits
+    chat = small_world(desk, tmp_path)
+    assert await waiting_ticket(chat) == []
+    assert (await the_ticket(desk)).status == TicketStatus.OPEN
+
+    actions = await chat.say(PUPIL, DANGER)
+
+    assert any("19696" in text for text in chat.texts(PUPIL))  # the helplines, as always
+    pings = [a for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
+    assert [p.chat_id for p in pings] == [COORDINATOR]
+    ticket = await the_ticket(desk)  # the same ticket, not a second one
+    assert (ticket.priority, ticket.status) == (Priority.URGENT, TicketStatus.OFFERED)
+    assert await audited(desk, "made_urgent") == 1
+    taken = await chat.press(COORDINATOR, "Prendo io")  # and reads what the pupil wrote
+    assert any(isinstance(a, Copy) and a.to_chat_id == COORDINATOR for a in taken)
+
+
+async def test_danger_in_a_taken_ticket_reaches_its_volunteer_and_the_coordinators(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    helper = (await waiting_ticket(chat))[0]
+    await chat.press(helper, "Prendo io")
+
+    actions = await chat.say(PUPIL, DANGER)
+
+    assert any(isinstance(a, Copy) and a.to_chat_id == helper for a in actions)
+    told = [a for a in actions if isinstance(a, Send) and a.chat_id == COORDINATOR]
+    assert len(told) == 1 and "T-0001" in told[0].text and "pericolo" in told[0].text
+    ticket = await the_ticket(desk)
+    assert (ticket.priority, ticket.status) == (Priority.URGENT, TicketStatus.ASSIGNED)
+    again = await chat.say(PUPIL, DANGER)  # the coordinators know: no second alarm
+    assert not any(isinstance(a, Send) and a.chat_id == COORDINATOR for a in again)
+    assert await audited(desk, "made_urgent") == 1
