@@ -27,6 +27,7 @@ from escalation.models import (
     User,
 )
 from escalation.queries import SYSTEM, Clock, audit, insert_ignoring_duplicates, utc_now
+from escalation.retention import FORGOTTEN_MESSAGE
 from escalation.transactions import Sessions, Transactions
 from escalation.views import user_view
 
@@ -119,7 +120,7 @@ class SqlUserStore:
             await session.execute(
                 update(TicketMessage)
                 .where(TicketMessage.ticket_id.in_(ids))
-                .values(text=None, file_id=None)
+                .values(**FORGOTTEN_MESSAGE)  # the routing chat and message ids too
             )
             await session.execute(
                 update(QuestionLog)
