@@ -60,10 +60,11 @@ def actor(volunteer: Volunteer) -> str:
     return f"volunteer:{volunteer.code}"
 
 
-def insert_ignoring_duplicates(session: AsyncSession, table: type[Base], key: str) -> Any:
-    """An INSERT into `table` that does nothing when a row with the same `key` exists."""
+def insert_ignoring_duplicates(session: AsyncSession, table: type[Base], *keys: str) -> Any:
+    """An INSERT into `table` that does nothing when a row with the same `keys` exists (with
+    no keys: when any unique column clashes). Nothing fails, so the transaction goes on."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=[key])
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys) or None)
 
 
 async def volunteer_for_chat(session: AsyncSession, chat_id: int) -> Volunteer | None:

@@ -8,10 +8,12 @@ once. Outside it every method runs in a short transaction of its own.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from escalation import lifecycle
 from escalation.api import EscalationError, Outcome, Role, TicketStatus, UserView
@@ -32,14 +34,25 @@ from escalation.transactions import Sessions, Transactions
 from escalation.views import user_view
 
 _USER_FIELDS = frozenset({"role", "language", "school", "state", "context", "blocked"})
+_PSEUDONYM_TRIES = 5  # with 32 random bits, a second clash in a row is all but impossible
+
+Pseudonyms = Callable[[], str]
+
+
+def new_pseudonym() -> str:
+    """"utente-3fa2b1c4": what staff and logs call a user; random, so it tells nothing."""
+    return f"utente-{secrets.token_hex(4)}"
 
 
 class SqlUserStore:
     """The bot's users, their conversation state, handled updates and logged questions."""
 
-    def __init__(self, sessions: Sessions, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, sessions: Sessions, *, clock: Clock = utc_now, pseudonyms: Pseudonyms = new_pseudonym
+    ) -> None:
         self._transactions = Transactions(sessions)
         self._clock = clock
+        self._pseudonyms = pseudonyms
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         return self._transactions.unit_of_work()
@@ -49,21 +62,34 @@ class SqlUserStore:
         seen = update(User).where(User.chat_id == chat_id).values(last_seen_at=now).returning(User)
         async with self._transactions.session() as session:
             user = await session.scalar(seen)  # the usual case: one statement reads and touches
-            if user is None:  # first contact; the same chat's first two updates may race
-                await session.execute(
-                    insert_ignoring_duplicates(session, User, "chat_id").values(
-                        chat_id=chat_id,
-                        pseudonym=f"utente-{secrets.token_hex(3)}",
-                        language=language,
-                        state="",
-                        context={},
-                        blocked=False,
-                        created_at=now,
-                        last_seen_at=now,
-                    )
-                )
-                user = await session.scalar(seen)
+            if user is None:  # first contact
+                user = await self._insert_user(session, seen, chat_id, language)
             return user_view(user)
+
+    async def _insert_user(
+        self, session: AsyncSession, seen: Any, chat_id: int, language: str
+    ) -> User:
+        """Insert the chat's user and read it back with `seen`. The chat's first two updates
+        may race, and a random pseudonym may be taken: the insert then does nothing (no error
+        to abort the update's transaction), and a taken pseudonym is tried again with another."""
+        now = self._clock()
+        for _ in range(_PSEUDONYM_TRIES):
+            await session.execute(
+                insert_ignoring_duplicates(session, User).values(
+                    chat_id=chat_id,
+                    pseudonym=self._pseudonyms(),
+                    language=language,
+                    state="",
+                    context={},
+                    blocked=False,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+            user = await session.scalar(seen)
+            if user is not None:
+                return user
+        raise RuntimeError(f"no free pseudonym in {_PSEUDONYM_TRIES} tries")
 
     async def user_by_pseudonym(self, pseudonym: str) -> UserView | None:
         async with self._transactions.session() as session:

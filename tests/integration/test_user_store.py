@@ -53,3 +53,24 @@ async def test_a_user_is_found_by_the_pseudonym_volunteers_see(desk: Desk):
     assert await desk.users.user_by_pseudonym(user.pseudonym) == user
     assert await desk.users.user_by_pseudonym(f" {other.pseudonym.upper()} ") == other
     assert await desk.users.user_by_pseudonym("utente-000000x") is None
+
+
+async def test_a_taken_pseudonym_is_drawn_again_within_the_updates_transaction(desk: Desk):
+    drawn = iter(["utente-aaaaaaaa", "utente-aaaaaaaa", "utente-aaaaaaaa", "utente-bbbbbbbb"])
+    store = SqlUserStore(desk.sessions, clock=desk.clock, pseudonyms=lambda: next(drawn))
+
+    async with store.transaction():  # as the engine runs an update: a clash must not abort it
+        first = await store.get_or_create_user(501, "it")
+        second = await store.get_or_create_user(502, "it")
+        await store.log_question(second.id, "ciao", "answer", None)
+
+    assert (first.pseudonym, second.pseudonym) == ("utente-aaaaaaaa", "utente-bbbbbbbb")
+    assert (await store.user_by_pseudonym("utente-bbbbbbbb")).id == second.id  # type: ignore[union-attr]
+
+
+async def test_pseudonyms_that_keep_clashing_fail_loudly(desk: Desk):
+    store = SqlUserStore(desk.sessions, clock=desk.clock, pseudonyms=lambda: "utente-aaaaaaaa")
+    await store.get_or_create_user(501, "it")
+
+    with pytest.raises(RuntimeError, match="no free pseudonym"):
+        await store.get_or_create_user(502, "it")
