@@ -460,6 +460,8 @@ class SqlEscalationService:
     # --- the chain ---
 
     async def sweep(self, now: datetime | None = None) -> Effects:
+        """Each claimed timer in a transaction of its own, never in a unit of work: one
+        broken ticket must not undo the others' escalation."""
         await self._current_rota()
         return await sweeper.sweep(
             self._sessions,
