@@ -18,6 +18,7 @@ from bot.engine.deps import Deps, Knowledge
 from bot.engine.schools import load_schools
 from bot.texts import Texts
 from escalation.queries import utc_now
+from escalation.retention import DEFAULT_RETENTION_DAYS
 from escalation.rota import Rota, load_rota
 from escalation.service import SqlEscalationService
 from escalation.users import SqlUserStore
@@ -57,8 +58,10 @@ async def assemble(
     rota: RotaFile,
     bot_username: str,
     clock: Callable[[], datetime] = utc_now,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> Assembly:
-    """The engine over `database` (its schema already created), the KB and the rota."""
+    """The engine over `database` (its schema already created), the KB and the rota;
+    `retention_days` is what /privacy tells users (the purge job must use the same)."""
     from bot.flood import MAX_MESSAGE_CHARS, FloodControl
     from bot.safeguarding import (
         HELPLINES,
@@ -91,5 +94,6 @@ async def assemble(
         clock=clock,
         max_message_chars=MAX_MESSAGE_CHARS,
         reload_rota=reload_rota,
+        retention_days=retention_days,
     )
     return Assembly(ConversationEngine(deps), service, store, rota, database)

@@ -1,8 +1,9 @@
 """The one place that assembles the python-telegram-bot Application around an engine.
 
 Every update goes through a single handler: convert it, let the engine decide, carry out the
-actions through the outbox. Two repeating jobs: the escalation sweeper, and the outbox drain,
-which sends what a restart or a failed try left behind (its first run is at start). Pacing
+actions through the outbox. Repeating jobs: the escalation sweeper; the outbox drain, which
+sends what a restart or a failed try left behind (its first run is at start); and, when given,
+the daily retention purge, which /privacy promises (its first run is at start too). Pacing
 (Telegram's 30 messages a second) is PTB's AIORateLimiter; flood waits are not retried there
 (max_retries=0) but by the outbox, so a 429 is never retried by both.
 
@@ -21,12 +22,21 @@ the bot knows its own username (from getMe, when the Application initialises).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.constants import FloodLimit
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    JobQueue,
+    TypeHandler,
+)
 
 from bot.actions import Engine
 from bot.telegram.convert import to_incoming
@@ -37,11 +47,16 @@ from escalation.outbox import Outbox
 
 SWEEP_JOB = "escalation-sweep"
 DRAIN_JOB = "outbox-drain"
+PURGE_JOB = "retention-purge"
+PURGE_EVERY = timedelta(days=1)
 # Drains that may overlap: one waiting on a slow chat must not hold back the others' retries
 # (each skips the chats another is sending to).
 DRAINS_AT_ONCE = 4
 
 Hook = Callable[[Application], Coroutine[Any, Any, None]]
+Purge = Callable[[], Awaitable[object]]  # forgets what is past retention; returns a report
+
+logger = logging.getLogger(__name__)
 
 
 def build_application(
@@ -78,9 +93,10 @@ def attach(
     tick_seconds: float = 15.0,
     drain_seconds: float = 1.0,
     backoff: Backoff = DEFAULT_BACKOFF,
+    purge: Purge | None = None,
 ) -> None:
     """Route every update through `engine`, sending via `outbox`; run the sweeper every
-    `tick_seconds` and send what is due in the outbox every `drain_seconds`."""
+    `tick_seconds`, send what is due in the outbox every `drain_seconds`, and `purge` daily."""
     tag = chat_tagger(application.bot.token)
     courier = Courier(application.bot, engine, tag, outbox, backoff)
 
@@ -111,6 +127,21 @@ def attach(
         name=DRAIN_JOB,
         job_kwargs={"max_instances": DRAINS_AT_ONCE},
     )
+    if purge is not None:
+        _purge_daily(application.job_queue, purge)
+
+
+def _purge_daily(job_queue: JobQueue[Any], purge: Purge) -> None:
+    """Run `purge` at start and then every day: /privacy promises deletion, nobody must
+    remember to schedule it."""
+
+    async def forget_old(context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.info("Retention purge: %s", await purge())  # the report holds counts only
+
+    # An interval job whose first run is already past when the scheduler starts waits a whole
+    # interval: the run at start is a job of its own, never dropped as late.
+    job_queue.run_once(forget_old, 0, name=PURGE_JOB, job_kwargs={"misfire_grace_time": None})
+    job_queue.run_repeating(forget_old, interval=PURGE_EVERY, first=PURGE_EVERY, name=PURGE_JOB)
 
 
 def api_urls(api_url: str) -> tuple[str, str]:

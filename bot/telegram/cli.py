@@ -31,6 +31,13 @@ def configure_run(parser: argparse.ArgumentParser) -> None:
         default=15.0,
         help="how often the escalation sweeper runs (default %(default)s)",
     )
+    parser.add_argument(
+        "--retention-days",
+        type=whole_days,
+        default=None,
+        help="forget texts this many days old, daily, as /privacy promises "
+        "(default: $HELPDESK_RETENTION_DAYS, else 30)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -38,3 +45,12 @@ def _run(args: argparse.Namespace) -> int:
     from bot.telegram.run import run
 
     return run(args)
+
+
+def whole_days(text: str) -> int:
+    """A whole number of days, 0 or more (argparse reports the ValueError)."""
+    days = int(text)
+    if days < 0:
+        raise ValueError(f"retention days must be 0 or more, not {days}")
+    return days
+

@@ -25,15 +25,19 @@ from telegram.ext import Application
 
 from bot.engine.assemble import RotaFile, assemble
 from bot.telegram.app import attach, build_application
+from bot.telegram.cli import whole_days
 from bot.telegram.menu import CommandMenus, MenuError, load_menus, set_menus
 from escalation.db import DEFAULT_DATABASE_URL, create_engine, session_factory
 from escalation.migrations import upgrade
 from escalation.outbox import Outbox
+from escalation.queries import utc_now
+from escalation.retention import DEFAULT_RETENTION_DAYS, PurgeReport, purge
 from escalation.rota import SHIPPED_ROTA, RotaLoadError
 from knowledge_base.loader import SHIPPED_FAQ
 from knowledge_base.model import KBLoadError
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+RETENTION_ENV = "HELPDESK_RETENTION_DAYS"
 EXIT_UNAVAILABLE = 1
 EXIT_USAGE = 2
 
@@ -45,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
     if not token:
         _fail("TELEGRAM_BOT_TOKEN is not set: export the token @BotFather gave for the bot")
         return EXIT_USAGE
+    try:
+        days = _retention_days(args)
+    except ValueError as error:
+        _fail(f"{RETENTION_ENV}: {error}")
+        return EXIT_USAGE
     url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     _configure_logging()
     try:
@@ -55,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         menus = load_menus()
         rota = RotaFile(args.rota or SHIPPED_ROTA)
-        application = _application(args, token, create_engine(url), rota, menus)
+        application = _application(args, token, create_engine(url), rota, menus, days)
         _serve(application, args)
     except (KBLoadError, RotaLoadError, MenuError) as error:
         _fail(f"cannot start with these files:\n{error}")
@@ -75,16 +84,30 @@ def _application(
     database: AsyncEngine,
     rota: RotaFile,
     menus: CommandMenus,
+    retention_days: int,
 ) -> Application:
     kb_path: Path = args.kb or SHIPPED_FAQ
+    sessions = session_factory(database)
+
+    async def purge_old() -> PurgeReport:
+        return await purge(sessions, utc_now(), retention_days)
 
     async def start_serving(application: Application) -> None:
         """Assemble the engine (it needs the bot's username) and set the command menus."""
         assembly = await assemble(
-            database, kb_path=kb_path, rota=rota, bot_username=application.bot.username
+            database,
+            kb_path=kb_path,
+            rota=rota,
+            bot_username=application.bot.username,
+            retention_days=retention_days,
         )
-        outbox = Outbox(session_factory(database))
-        attach(application, assembly.engine, outbox, tick_seconds=args.tick_seconds)
+        attach(
+            application,
+            assembly.engine,
+            Outbox(sessions),
+            tick_seconds=args.tick_seconds,
+            purge=purge_old,
+        )
         try:
             await set_menus(application.bot, menus)
         except TelegramError as error:  # a menu is a nicety: never refuse to serve for it
@@ -121,6 +144,13 @@ def _serve(application: Application, args: argparse.Namespace) -> None:
         secret_token=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
         allowed_updates=ALLOWED_UPDATES,
     )
+
+
+def _retention_days(args: argparse.Namespace) -> int:
+    """`--retention-days`, else $HELPDESK_RETENTION_DAYS, else the default 30."""
+    if args.retention_days is not None:
+        return args.retention_days
+    return whole_days(os.environ.get(RETENTION_ENV, "").strip() or str(DEFAULT_RETENTION_DAYS))
 
 
 def _configure_logging() -> None:

@@ -7,18 +7,24 @@ it would point at a self-hosted Bot API server in production.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
+from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 import aiohttp
 
-from tests.e2e.bot_harness import write_data
+from bot.actions import Engine
+from bot.telegram.app import PURGE_JOB, attach, build_application
+from tests.e2e.bot_harness import scratch_outbox, write_data
 from tests.e2e.fake_bot_api import FakeBotApi
 
 PUPIL = 4401
@@ -98,6 +104,40 @@ async def test_helpdesk_run_without_a_token_says_so_and_exits_2(tmp_path: Path):
 
     assert process.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in stderr.decode()
+
+
+async def test_helpdesk_run_purges_at_start_with_the_configured_retention(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    async with served(fake_bot_api, tmp_path, "--retention-days", "7"):
+        await _polling(fake_bot_api)
+        purges = await _purges(tmp_path / "helpdesk.sqlite3")
+    assert [json.loads(details)["older_than_days"] for details in purges] == [7]
+
+
+async def test_the_purge_job_runs_at_start_and_then_every_day(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    async def purge() -> None:
+        """Never called here: only the schedule is looked at."""
+
+    application = build_application(fake_bot_api.token, api_url=fake_bot_api.base_url)
+    async with scratch_outbox(tmp_path) as outbox:
+        no_updates = cast(Engine, object())  # nothing is delivered to it in this test
+        attach(application, no_updates, outbox, purge=purge)
+    assert application.job_queue is not None
+    triggers = [job.job.trigger for job in application.job_queue.get_jobs_by_name(PURGE_JOB)]
+    assert sorted(type(t).__name__ for t in triggers) == ["DateTrigger", "IntervalTrigger"]
+    assert [t.interval for t in triggers if hasattr(t, "interval")] == [timedelta(days=1)]
+
+
+async def test_a_malformed_retention_setting_says_so_and_exits_2(tmp_path: Path):
+    env = _env(None, tmp_path, TELEGRAM_BOT_TOKEN="1:x", HELPDESK_RETENTION_DAYS="-3")
+    process = await _helpdesk("run", env=env)
+    _, stderr = await process.communicate()
+
+    assert process.returncode == 2
+    assert "HELPDESK_RETENTION_DAYS" in stderr.decode() and "0 or more" in stderr.decode()
 
 
 async def test_an_unreachable_database_is_one_clear_line_and_a_failure_exit(
@@ -182,6 +222,20 @@ async def _polling(fake: FakeBotApi) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while not fake.calls("getUpdates"):
         assert time.monotonic() < deadline, "helpdesk run never started polling"
+        await asyncio.sleep(0.05)
+
+
+async def _purges(database: Path) -> list[str]:
+    """The details of the retention purges recorded in the audit log, once there is one."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        with closing(sqlite3.connect(database)) as connection:
+            rows = connection.execute(
+                "SELECT details FROM audit_log WHERE action = 'purged'"
+            ).fetchall()
+        if rows:
+            return [details for (details,) in rows]
+        assert time.monotonic() < deadline, "helpdesk run never purged"
         await asyncio.sleep(0.05)
 
 
