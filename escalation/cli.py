@@ -113,8 +113,9 @@ async def _purge(sessions: Any, args: argparse.Namespace) -> int:
 
     report = await purge(sessions, datetime.now(UTC), args.days)
     print(
-        f"purged {report.tickets} ticket(s), {report.messages} message(s) and "
-        f"{report.questions} logged question(s) older than {args.days} day(s)"
+        f"purged {report.tickets} ticket(s), {report.messages} message(s), "
+        f"{report.questions} logged question(s), {report.contexts} idle user context(s) and "
+        f"{report.failed_outbox} refused outbox call(s) older than {args.days} day(s)"
     )
     return 0
 
