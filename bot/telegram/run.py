@@ -27,7 +27,8 @@ from bot.engine.assemble import RotaFile, assemble
 from bot.telegram.app import attach, build_application
 from bot.telegram.cli import whole_days
 from bot.telegram.menu import CommandMenus, MenuError, load_menus, set_menus
-from escalation.db import DEFAULT_DATABASE_URL, create_engine, session_factory
+from escalation.db import create_engine, session_factory
+from escalation.dburl import database_url
 from escalation.migrations import upgrade
 from escalation.outbox import Outbox
 from escalation.queries import utc_now
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         _fail(f"{RETENTION_ENV}: {error}")
         return EXIT_USAGE
-    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = database_url()
     _configure_logging()
     try:
         upgrade(url)
