@@ -1,10 +1,11 @@
 """The conversation engine: route one `Incoming` to its handler, in an explicit order.
 
 Order matters and is written once, here: redeliveries and group chats first, then blocked
-users, floods and over-long messages, then button presses, commands, and finally ordinary
-messages, where safeguarding is checked before anything else reads the text. An update is
-one transaction, committed before the replies go out; whatever goes wrong, all of it is
-rolled back, the user gets at most one kind reply and the error is logged for the developers.
+users (whose messages still pass when safeguarding recognises them), floods and over-long
+messages, then button presses, commands, and finally ordinary messages, where safeguarding
+is checked before anything else reads the text. An update is one transaction, committed
+before the replies go out; whatever goes wrong, all of it is rolled back, the user gets at
+most one kind reply and the error is logged for the developers.
 """
 
 from __future__ import annotations

@@ -17,9 +17,16 @@ _MESSAGES = frozenset(Kind) - {Kind.CALLBACK}  # a press must always be answered
 async def blocked(turn: Turn) -> bool:
     """A blocked user gets one notice, then silence; they may still have their data deleted.
 
-    Their button presses are answered without a word, so no spinner turns forever.
+    A block stops misuse, not help: a message safeguarding recognises goes on and is handled
+    as anyone's would be (helplines, an urgent ticket), and their next other message is told
+    of the block again, lest they think the chat open. Their button presses are answered
+    without a word, so no spinner turns forever.
     """
     if not turn.user.blocked or _forgetting(turn):
+        return False
+    if _in_danger(turn):
+        context = {k: v for k, v in turn.user.context.items() if k != "told_blocked"}
+        await turn.save(context=context)
         return False
     if turn.incoming.kind is Kind.CALLBACK:
         turn.toast()
@@ -41,6 +48,14 @@ def _forgetting(turn: Turn) -> bool:
         return parse(incoming.callback_data).press is Press.FORGET
     except InvalidCallback:
         return False
+
+
+def _in_danger(turn: Turn) -> bool:
+    """A message or caption that safeguarding recognises (commands and presses never are)."""
+    incoming = turn.incoming
+    if incoming.kind in (Kind.CALLBACK, Kind.COMMAND) or not incoming.text:
+        return False
+    return turn.deps.safeguarding.check(incoming.text, turn.lang) is not None
 
 
 def flooding(turn: Turn) -> bool:

@@ -194,8 +194,8 @@ async def test_blocked_users_get_no_processing(desk: Desk, tmp_path: Path):
 
     notice = await chat.say(PUPIL, "il tablet non si accende")
     assert "non posso più risponderti" in only_reply(notice, PUPIL)
-    for update in (
-        chat.say(PUPIL, "papà mi picchia"),
+    for update in (  # (safeguarding still helps them: see test_engine_child_safety)
+        chat.say(PUPIL, "il wifi è lento a casa"),
         chat.incoming(PUPIL, Kind.PHOTO, file_id="AgAD"),
         chat.command(PUPIL, "start"),
         chat.command(PUPIL, "aiuto"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.actions import Copy, Send
+from bot.actions import Copy, Kind, Send
 from bot.safeguarding import SafeguardingDetector, Trigger
 from escalation.api import Priority, TicketStatus
 from escalation.models import AuditEntry, Ticket
@@ -35,6 +35,13 @@ async def waiting_ticket(chat: World) -> list[int]:
 async def the_ticket(desk: Desk) -> Ticket:
     async with desk.sessions() as session:
         return (await session.scalars(select(Ticket))).one()
+
+
+async def block_the_pupil(chat: World, desk: Desk) -> None:
+    """The coordinator blocks the pupil by pseudonym, as a ping or a copy shows it."""
+    pupil = await desk.users.get_or_create_user(PUPIL, "it")
+    await chat.command(COORDINATOR, "blocca", pupil.pseudonym)
+    assert (await desk.users.get_or_create_user(PUPIL, "it")).blocked
 
 
 async def audited(desk: Desk, action: str) -> int:
@@ -107,3 +114,59 @@ async def test_danger_in_a_taken_ticket_reaches_its_volunteer_and_the_coordinato
     again = await chat.say(PUPIL, DANGER)  # the coordinators know: no second alarm
     assert not any(isinstance(a, Send) and a.chat_id == COORDINATOR for a in again)
     assert await audited(desk, "made_urgent") == 1
+
+
+async def test_a_blocked_child_in_danger_gets_the_helplines_and_the_coordinators(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "il tablet non si accende")
+    await block_the_pupil(chat, desk)
+    [notice] = await chat.say(PUPIL, "ciao")
+    assert "non posso più risponderti" in notice.text  # type: ignore[union-attr]
+
+    actions = await chat.say(PUPIL, DANGER)
+
+    assert any("19696" in a.text for a in actions if isinstance(a, Send) and a.chat_id == PUPIL)
+    pings = [a for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
+    assert COORDINATOR in [p.chat_id for p in pings]
+    ticket = await the_ticket(desk)
+    assert ticket.priority == Priority.URGENT
+    assert ticket.category is not None and ticket.category.startswith("safeguarding:")
+    [notice] = await chat.say(PUPIL, "grazie")  # reminded once that the chat is closed
+    assert "non posso più risponderti" in notice.text  # type: ignore[union-attr]
+    for update in (  # everything else from them stays unprocessed
+        chat.say(PUPIL, "il tablet non si accende"),
+        chat.command(PUPIL, "aiuto", DANGER),  # a command is never a message to read
+        chat.incoming(PUPIL, Kind.PHOTO, file_id="AgAD"),
+    ):
+        assert await update == []
+    assert (await the_ticket(desk)).id == ticket.id  # no second ticket
+    assert await audited(desk, "made_urgent") == 0
+    assert (await desk.users.get_or_create_user(PUPIL, "it")).blocked
+
+
+async def test_a_blocked_child_in_danger_in_a_waiting_ticket_reaches_the_coordinators(
+    desk: Desk, tmp_path: Path
+):
+    desk.clock.advance(hours=13)  # 23:00 in Milan: quiet hours, a normal ticket waits
+    chat = small_world(desk, tmp_path)
+    assert await waiting_ticket(chat) == []
+    await chat.command(COORDINATOR, "blocca", "T-0001")
+    [notice] = await chat.incoming(PUPIL, Kind.PHOTO, file_id="AgAD", text="guarda")
+    assert "non posso più risponderti" in notice.text  # type: ignore[union-attr]
+
+    actions = await chat.incoming(PUPIL, Kind.PHOTO, file_id="AgAE", text=DANGER)  # a caption
+
+    assert any("19696" in text for text in chat.texts(PUPIL))
+    pings = [a for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
+    assert [p.chat_id for p in pings] == [COORDINATOR]
+    ticket = await the_ticket(desk)  # the same ticket, now urgent
+    assert (ticket.priority, ticket.status) == (Priority.URGENT, TicketStatus.OFFERED)
+    assert await audited(desk, "made_urgent") == 1
+    [notice] = await chat.say(PUPIL, "grazie")  # reminded once that the chat is closed
+    assert "non posso più risponderti" in notice.text  # type: ignore[union-attr]
+    assert await chat.say(PUPIL, "ci sei?") == []
+    taken = await chat.press(COORDINATOR, "Prendo io")  # the danger photo, not the others
+    copied = [a for a in taken if isinstance(a, Copy) and a.to_chat_id == COORDINATOR]
+    assert len(copied) == 1 and DANGER in (copied[0].caption or "")
