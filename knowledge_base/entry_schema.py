@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from knowledge_base.model import Entry, Severity
 from knowledge_base.yamlsource import YamlPath, closest, describe, did_you_mean
@@ -37,22 +37,10 @@ _ID = re.compile(r"[a-z0-9-]+")
 _EDGE_SPACE = " \t\r\n"  # what a YAML block scalar leaves around text
 
 
-class CheckedEntry(Protocol):
-    """An entry whose shape is right: the model's instance or the quick check's."""
-
-    id: str
-    title: Mapping[str, str]
-    questions: Mapping[str, list[str]]
-    not_questions: Mapping[str, list[str]]
-    answer: Mapping[str, str]
-    keywords: list[str]
-    audience: list[str]
-    escalate: bool
-    category: str | None
-
-
 @dataclass(frozen=True, slots=True)
-class _Quick:
+class CheckedEntry:
+    """An entry whose shape is right, read by the quick check or by the model."""
+
     id: str
     title: dict[str, str]
     questions: dict[str, list[str]]
@@ -99,7 +87,7 @@ def check_entry(
         from knowledge_base.entry_model import EntrySchema
 
         try:
-            checked = EntrySchema.model_validate(item)
+            checked = CheckedEntry(**EntrySchema.model_validate(item).model_dump())
         except ValidationError as error:
             return None, _shape_findings(error.errors(), label)
     findings = list(_content_findings(checked, label))
@@ -108,7 +96,7 @@ def check_entry(
     return _entry(checked, category, source, line), findings
 
 
-def _quick_check(item: dict[Any, Any]) -> _Quick | None:
+def _quick_check(item: dict[Any, Any]) -> CheckedEntry | None:
     """The entry as the model would read it, when it is plainly right; else None."""
     if not item.keys() >= _REQUIRED or not item.keys() <= _OPTIONAL | _REQUIRED:
         return None
@@ -127,7 +115,7 @@ def _quick_check(item: dict[Any, Any]) -> _Quick | None:
             or keywords is None
             or type(audience) is not list or not all(a in AUDIENCES for a in audience)):
         return None
-    return _Quick(entry_id, title, questions, not_questions, answer, keywords, list(audience),
+    return CheckedEntry(entry_id, title, questions, not_questions, answer, keywords, list(audience),
                   escalate, category)
 
 
