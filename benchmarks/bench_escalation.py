@@ -15,38 +15,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
+import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` when run as a script
 
 from escalation.db import create_engine, session_factory
 from escalation.models import AckTimer, Base, Ticket
-from escalation.rota import (
-    DEFAULT_QUIET_HOURS,
-    Coordinator,
-    EscalationPolicy,
-    Level,
-    Rota,
-    Shift,
-    Volunteer,
-)
+from escalation.rota import EscalationPolicy, Level, Rota, Shift
 from escalation.service import SqlEscalationService
 from escalation.users import SqlUserStore
+from tests.conftest import MONDAY_10, FakeClock, empty_database, make_rota
 
-ROME = ZoneInfo("Europe/Rome")
-START = datetime(2026, 11, 30, 10, 0, tzinfo=ROME).astimezone(UTC)  # a Monday morning
+START = MONDAY_10  # a Monday morning
 POLICY = EscalationPolicy(
     levels=(
         Level("best_match", 2, timedelta(minutes=5)),
@@ -58,67 +49,29 @@ POLICY = EscalationPolicy(
 
 
 def bench_rota(volunteers: int = 30) -> Rota:
-    people = tuple(
-        Volunteer(f"V{n:03d}", f"Volunteer {n}", frozenset({"it"}), frozenset(), frozenset())
-        for n in range(1, volunteers + 1)
-    )
-    codes = tuple(v.code for v in people)
-    return Rota(
-        volunteers=people,
-        coordinators=(Coordinator("C001", "Coordinator", frozenset({"it"})),),
-        shifts=tuple(Shift(day, 0, 24 * 60, codes) for day in range(7)),
-        policy=POLICY,
-        quiet_hours=DEFAULT_QUIET_HOURS,
-        timezone=ROME,
-    )
-
-
-@dataclass
-class Clock:
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
+    """The tests' rota with more volunteers, all on shift around the clock."""
+    rota = make_rota(volunteers, policy=POLICY)
+    codes = tuple(v.code for v in rota.volunteers)
+    return replace(rota, shifts=tuple(Shift(day, 0, 24 * 60, codes) for day in range(7)))
 
 
 @asynccontextmanager
 async def database(backend: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """A fresh, empty database with the schema created."""
-    schema = None
-    if backend == "sqlite":
-        folder = tempfile.TemporaryDirectory()
-        url = f"sqlite+aiosqlite:///{folder.name}/bench.sqlite3"
-    else:
-        base = make_url(
-            os.environ.get(
-                "TEST_DATABASE_URL_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-            )
-        )
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        conninfo = base.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f'CREATE SCHEMA "{schema}"')
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
-        if schema is not None:
-            with psycopg.connect(conninfo, autocommit=True) as connection:
-                connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        else:
-            folder.cleanup()
+    with tempfile.TemporaryDirectory() as folder, empty_database(backend, Path(folder)) as url:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+            yield session_factory(engine)
+        finally:
+            await engine.dispose()
 
 
 async def ticket_rates(backend: str, tickets: int) -> dict[str, float]:
     """Opened, taken and closed per second for `tickets` tickets."""
     rota = bench_rota()
-    clock = Clock()
+    clock = FakeClock(START)
     async with database(backend) as sessions:
         service = SqlEscalationService(sessions, lambda: rota, clock=clock)
         users = SqlUserStore(sessions, clock=clock)
@@ -150,7 +103,7 @@ async def ticket_rates(backend: str, tickets: int) -> dict[str, float]:
 async def sweep_times(backend: str, timers: int, due: int) -> dict[str, float]:
     """Seconds for an idle sweep over `timers` pending timers, and for escalating `due`."""
     rota = bench_rota()
-    clock = Clock()
+    clock = FakeClock(START)
     async with database(backend) as sessions:
         service = SqlEscalationService(sessions, lambda: rota, clock=clock, worker_id="bench")
         await service.sync_rota()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,8 +48,16 @@ def postgres_base_url() -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, or a schema of its own on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.sqlite3'}"
+    with empty_database(request.param, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def empty_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file in `folder`, or a new PostgreSQL schema
+    (dropped afterwards, so that several runs can share the server)."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / 'helpdesk.sqlite3'}"
         return
     base = make_url(postgres_base_url())
     schema = f"test_{uuid.uuid4().hex[:12]}"
