@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from escalation.rota import SHIPPED_ROTA, Rota, RotaLoadError, Volunteer, load_rota
-from knowledge_base.model import Problem
+from knowledge_base.report import count, print_problems, split_problems
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -48,14 +48,14 @@ def check_rota(args: argparse.Namespace) -> int:
     if rota is None:
         return 1
     counts = ", ".join(
-        _plural(len(items), noun)
+        count(len(items), noun)
         for items, noun in (
             (rota.volunteers, "volunteer"),
             (rota.coordinators, "coordinator"),
             (rota.shifts, "shift"),
         )
     )
-    print(f"{args.file}: OK: {counts}; {_plural(len(rota.warnings), 'warning')}")
+    print(f"{args.file}: OK: {counts}; {count(len(rota.warnings), 'warning')}")
     return 0
 
 
@@ -86,20 +86,13 @@ def _load(
     try:
         rota = load_rota(path, schools=schools)
     except RotaLoadError as error:
-        errors = [p for p in error.problems if p.severity == "error"]
-        warnings = [p for p in error.problems if p.severity == "warning"]
-        _print_problems(errors + warnings)
-        print(f"{path}: {_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')}")
+        errors, warnings = split_problems(error.problems)
+        print_problems(error.problems)
+        print(f"{path}: {count(len(errors), 'error')}, {count(len(warnings), 'warning')}")
         return None
     if not quiet_if_fine:
-        _print_problems(list(rota.warnings))
+        print_problems(rota.warnings)
     return rota
-
-
-def _print_problems(problems: list[Problem]) -> None:
-    """As `helpdesk kb check` prints them: errors before warnings, each in line order."""
-    for problem in problems:
-        print(f"{problem.where}: {problem.severity}: {problem.message}")
 
 
 def _describe(volunteer: Volunteer) -> str:
@@ -113,10 +106,6 @@ def _describe(volunteer: Volunteer) -> str:
 
 def _when(at: datetime, rota: Rota) -> str:
     return f"{at.astimezone(rota.timezone):%a %Y-%m-%d %H:%M} {rota.timezone.key}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _iso_time(text: str) -> datetime:

@@ -16,6 +16,7 @@ from pathlib import Path
 from knowledge_base import cli_match
 from knowledge_base.loader import SHIPPED_FAQ, load_kb, shown
 from knowledge_base.model import KBLoadError, KnowledgeBase
+from knowledge_base.report import count, print_load_failure, print_problems, split_problems
 
 _FEWEST_SHOWN = 5
 
@@ -54,18 +55,16 @@ def run_check(args: argparse.Namespace) -> int:
         problems = kb.warnings
     except KBLoadError as error:
         kb, problems = None, error.problems
-    errors = [p for p in problems if p.severity == "error"]
-    warnings = [p for p in problems if p.severity == "warning"]
-    for problem in errors + warnings:
-        print(f"{problem.where}: {problem.severity}: {problem.message}")
+    errors, warnings = split_problems(problems)
+    print_problems(problems)
     if kb is None or (args.strict and warnings):
-        files = _count(len({p.file for p in problems}), "file")
+        files = count(len({p.file for p in problems}), "file")
         strict = "" if errors else " (--strict: warnings fail the check)"
         print(
-            f"{_count(len(errors), 'error')}, {_count(len(warnings), 'warning')} in {files}{strict}"
+            f"{count(len(errors), 'error')}, {count(len(warnings), 'warning')} in {files}{strict}"
         )
         return 1
-    print(f"OK: {_size(kb)}, {_count(len(warnings), 'warning') if warnings else 'no warnings'}")
+    print(f"OK: {_size(kb)}, {count(len(warnings), 'warning') if warnings else 'no warnings'}")
     return 0
 
 
@@ -74,9 +73,7 @@ def run_stats(args: argparse.Namespace) -> int:
     try:
         kb = load_kb(args.directory)
     except KBLoadError as error:
-        print(f"cannot load the KB in {shown(args.directory)}:", file=sys.stderr)
-        for problem in error.errors:
-            print(f"  {problem}", file=sys.stderr)
+        print_load_failure(args.directory, error)
         print("run `helpdesk kb check` for the details", file=sys.stderr)
         return 1
     print(f"{shown(kb.root)}: {_size(kb)}")
@@ -147,8 +144,5 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
 
 
 def _size(kb: KnowledgeBase) -> str:
-    return f"{_count(len(kb.entries), 'entry', 'entries')} in {_count(len(kb.files), 'file')}"
+    return f"{count(len(kb.entries), 'entry', 'entries')} in {count(len(kb.files), 'file')}"
 
-
-def _count(number: int, singular: str, plural: str | None = None) -> str:
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"

@@ -17,6 +17,7 @@ import yaml
 from knowledge_base.loader import SHIPPED_FAQ, load_kb, shown
 from knowledge_base.matcher import Decision, Matcher
 from knowledge_base.model import KBLoadError
+from knowledge_base.report import print_load_failure
 
 SHIPPED_CASES = Path(__file__).parent / "faq_cases.yaml"
 
@@ -53,9 +54,7 @@ def _build(kb_dir: Path) -> Matcher | None:
     try:
         return Matcher.build(load_kb(kb_dir))
     except KBLoadError as error:
-        print(f"cannot load the KB in {shown(kb_dir)}:", file=sys.stderr)
-        for problem in error.errors:
-            print(f"  {problem}", file=sys.stderr)
+        print_load_failure(kb_dir, error)
         return None
 
 
