@@ -70,3 +70,22 @@ def test_language_is_detected_from_function_words():
     assert detect_language("il tablet nn si accende", normalisers) == "it"
     assert detect_language("my ipad wont turn on", normalisers) == "en"
     assert detect_language("tablet", normalisers) == "it"
+
+
+def test_elided_demonstratives_are_stop_words():
+    assert normalise("quest'anno", "it") == normalise("anno", "it")
+    assert normalise("quest anno quell'app", "it") == normalise("anno app", "it")
+
+
+def test_adjectives_fold_onto_their_noun():
+    assert normalise("l'anno scolastico", "it") == normalise("l'anno della scuola", "it")
+
+
+def test_childrens_slang_verbs_mean_the_plain_verb():
+    assert normalise("mi hanno fregato il pc", "it") == normalise("mi hanno rubato il pc", "it")
+    assert normalise("il pc è una lumaca", "it") == normalise("il pc è lento", "it")
+    assert normalise("il tablet si è impallato", "it") == normalise("il tablet si è bloccato", "it")
+    assert normalise("lo schermo è spaccato", "it") == normalise("lo schermo è rotto", "it")
+    assert normalise("someone nicked my laptop", "en") == normalise("someone stole my laptop", "en")
+    assert normalise("it takes ages", "en") == normalise("it is slow", "en")
+    assert normalise("the ipad won't wake up", "en") == normalise("the ipad won't turn on", "en")
