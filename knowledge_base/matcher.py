@@ -51,6 +51,9 @@ class Decision:
     language: str
     confidence: float = 0.0  # the top score discounted for what the query leaves unmatched
     blocked_by: str | None = None  # the top entry's not-question that kept it from an answer
+    # The candidates after the top close enough to it to be offered in a clarify (the same
+    # window): credible alternatives when an answer did not help; empty when all are far behind.
+    runners_up: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,11 +371,13 @@ class Matcher:
         evidence = scored[0][1]
         confidence = round(self._confidence(top, evidence), 1)
         blocked = evidence.blocked_by
+        close = tuple(
+            c.entry_id for c in ranked[1 : s.max_offered] if c.score >= top - s.clarify_window
+        )
         if not blocked and confidence >= s.answer_threshold and top >= s.answer_ratio * second:
-            return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence)
+            return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence,
+                            runners_up=close)
         if top >= s.clarify_threshold:
-            offered = tuple(
-                c.entry_id for c in ranked[: s.max_offered] if c.score >= top - s.clarify_window
-            )
-            return Decision("clarify", None, top, ranked, offered, language, confidence, blocked)
+            return Decision("clarify", None, top, ranked, (ranked[0].entry_id, *close), language,
+                            confidence, blocked, close)
         return Decision("escalate", None, top, ranked, (), language, confidence, blocked)

@@ -44,7 +44,10 @@ async def ask(turn: Turn, text: str) -> None:
         turn.user.id, text, decision.action, entry.id if entry else None, outcome
     )
     if answered:
-        await _answer(turn, entry, question_id, text, tried=[entry.id], spare=ranked)
+        # "not solved" may try the next entry only if the matcher found it a credible
+        # alternative (close to the top); one far behind, often about another device, is not
+        spare = [i for i in decision.runners_up if kb.get(i) is not None]
+        await _answer(turn, entry, question_id, text, tried=[entry.id], spare=spare)
     elif clarified:
         offered = [e for e in map(kb.get, decision.offered or ranked) if e][:MAX_OFFERED]
         await _offer(turn, question_id, text, offered)
@@ -120,7 +123,8 @@ async def on_pick(turn: Turn, press: Callback) -> None:
 
 
 async def on_feedback(turn: Turn, press: Callback) -> None:
-    """Solved, not solved (next best entry once, then a volunteer), or "talk to a volunteer"."""
+    """Solved, not solved (a credible runner-up once, then a volunteer), or "talk to a
+    volunteer"."""
     question = _current(turn, press)
     if question is None:
         turn.toast("common.invalid_button")

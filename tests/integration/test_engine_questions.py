@@ -35,9 +35,11 @@ async def test_an_answer_in_html_with_feedback_buttons_then_solved(desk: Desk, t
     assert await outcomes(desk) == [("answer", "tablet-no-power", "solved")]
 
 
-async def test_not_solved_offers_the_next_best_once_then_a_ticket(desk: Desk, tmp_path: Path):
+async def test_not_solved_offers_a_close_runner_up_once_then_a_ticket(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
-    await chat.say(PUPIL, "il tablet non si accende")
+    # answered with the power fix, the charging one a close second: a credible alternative
+    await chat.say(PUPIL, "il tablet non si accende più, forse è la batteria")
+    assert chat.last(PUPIL).text.startswith("<b>Tieni premuto</b>")
     await chat.press(PUPIL, "Non ha funzionato")
     assert chat.last(PUPIL).text == "Prova un altro caricatore."
     await chat.press(PUPIL, "Non ha funzionato")
@@ -48,6 +50,21 @@ async def test_not_solved_offers_the_next_best_once_then_a_ticket(desk: Desk, tm
     assert ticket.question == "ho provato tutto ma resta nero"
     assert ticket.tried_entries == ["tablet-no-power", "tablet-not-charging"]
     assert "T-" in chat.last(PUPIL).text  # the service's notice: the ticket number
+    assert await outcomes(desk) == [("answer", "tablet-no-power", "escalated")]
+
+
+async def test_not_solved_goes_to_a_volunteer_when_the_next_entry_is_far_behind(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    # the charging fix is the second candidate, but far behind: no credible alternative
+    await chat.say(PUPIL, "il tablet non si accende")
+    await chat.press(PUPIL, "Non ha funzionato")
+    assert "persona vera" in chat.last(PUPIL).text
+
+    await chat.say(PUPIL, "resta nero")
+    [ticket] = await tickets(desk)
+    assert ticket.tried_entries == ["tablet-no-power"]
     assert await outcomes(desk) == [("answer", "tablet-no-power", "escalated")]
 
 

@@ -65,6 +65,23 @@ def test_a_question_between_two_entries_is_clarified(kb):
     assert len(decision.offered) <= 3
 
 
+def test_runners_up_are_the_next_candidates_within_the_clarify_window(kb):
+    query = "il tablet non si accende"  # the charging entry second, some 20 points behind
+    far = Matcher.build(kb).match(query)
+    assert (far.action, far.entry_id, far.runners_up) == ("answer", "tablet-no-power", ())
+    assert far.candidates[1].entry_id == "tablet-not-charging"
+    near = Matcher.build(kb, MatchSettings(clarify_window=25.0)).match(query)
+    assert (near.action, near.entry_id) == ("answer", "tablet-no-power")
+    assert near.runners_up == ("tablet-not-charging",)
+
+
+def test_a_clarify_offers_the_top_and_its_runners_up(kb):
+    decision = Matcher.build(kb, MatchSettings(answer_ratio=3.0)).match("il tablet non va")
+    assert decision.action == "clarify"
+    assert decision.offered == (decision.candidates[0].entry_id, *decision.runners_up)
+    assert decision.runners_up
+
+
 def test_thresholds_come_from_the_settings(kb):
     strict = Matcher.build(kb, MatchSettings(answer_threshold=101.0))
     assert strict.match("il tablet non si accende").action == "clarify"
