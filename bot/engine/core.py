@@ -23,6 +23,7 @@ from bot.engine import (
     onboarding,
     privacy,
     questions,
+    smalltalk,
     tickets,
     volunteer,
 )
@@ -231,7 +232,7 @@ class ConversationEngine:
             return
         elif self._wants_a_person(turn, text):
             await tickets.ask_description(turn, text)
-        else:
+        elif not smalltalk.reply(turn, text):
             await questions.ask(turn, text)
 
     async def _safeguarding(self, turn: Turn, text: str) -> bool:

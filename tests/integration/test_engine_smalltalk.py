@@ -1,0 +1,64 @@
+"""Small talk: greetings, thanks and wordless messages get a kind word, never a ticket."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from escalation.models import QuestionLog, Ticket
+from tests.conftest import Desk
+from tests.integration.engine_harness import PUPIL, world
+
+
+async def count(desk: Desk, model: type) -> int:
+    async with desk.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        ("ciao", "Scrivimi il problema"),
+        ("Buongiornooo a tutti!!", "Scrivimi il problema"),
+        ("hello", "Scrivimi il problema"),
+        ("grazie mille 😊", "Di niente"),
+        ("ok grazie ciao", "Di niente"),
+        ("thx", "Di niente"),
+        ("ok", "Quando vuoi"),
+        ("???", "Non ho capito"),
+        ("3", "Non ho capito"),
+        ("😭😭", "Non ho capito"),
+    ],
+)
+async def test_small_talk_gets_a_reply_and_opens_nothing(desk: Desk, message: str, reply: str):
+    chat = world(desk)
+    await chat.say(PUPIL, message)
+    assert reply in chat.last(PUPIL).text
+    assert len(chat.texts(PUPIL)) == 1
+    assert await count(desk, Ticket) == 0
+    assert await count(desk, QuestionLog) == 0  # not a question: /nonrisposte stays clean
+
+
+async def test_a_greeting_with_a_question_is_a_question(desk: Desk):
+    chat = world(desk)
+    await chat.say(PUPIL, "ciao il tablet nn si accende")
+    assert "✅ Risolto" in [b.label for b in chat.last(PUPIL).buttons]
+    assert await count(desk, QuestionLog) == 1
+
+
+async def test_small_talk_is_answered_in_the_users_language(desk: Desk):
+    chat = world(desk)
+    await chat.command(PUPIL, "start")
+    await chat.press(PUPIL, "English")
+    chat.clear()
+    await chat.say(PUPIL, "grazie")
+    assert chat.last(PUPIL).text.startswith("You're welcome")
+
+
+async def test_inside_a_ticket_thanks_reach_the_volunteer_not_the_bot(desk: Desk):
+    chat = world(desk)
+    await chat.say(PUPIL, "voglio parlare con qualcuno")
+    await chat.say(PUPIL, "il wifi non va da ieri")
+    await chat.say(PUPIL, "grazie")
+    assert "Di niente" not in chat.last(PUPIL).text
+    assert await count(desk, Ticket) == 1
