@@ -361,6 +361,19 @@ class Matcher:
         return (score * evidence.covered ** s.coverage_power
                 * evidence.specific ** s.specificity_power)
 
+    def _leads(self, scored: list[tuple[Candidate, Evidence]], second: float) -> bool:
+        """Whether the top entry leads the others clearly enough to be answered: by
+        `answer_ratio` on scores, or, when the query says a whole phrasing of it, by
+        `confidence_lead` over every other candidate's confidence (see MatchSettings)."""
+        s = self.settings
+        (top, evidence), others = scored[0], scored[1 : s.max_candidates]
+        if top.score >= s.answer_ratio * second:
+            return True
+        if evidence.covered < s.whole_phrasing:
+            return False
+        rival = max((self._confidence(c.score, e) for c, e in others), default=0.0)
+        return self._confidence(top.score, evidence) >= s.confidence_lead * rival
+
     def _decide(self, scored: list[tuple[Candidate, Evidence]], language: str) -> Decision:
         s = self.settings
         ranked = tuple(c for c, _ in scored[: s.max_candidates])
@@ -374,7 +387,7 @@ class Matcher:
         close = tuple(
             c.entry_id for c in ranked[1 : s.max_offered] if c.score >= top - s.clarify_window
         )
-        if not blocked and confidence >= s.answer_threshold and top >= s.answer_ratio * second:
+        if not blocked and confidence >= s.answer_threshold and self._leads(scored, second):
             return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence,
                             runners_up=close)
         if top >= s.clarify_threshold:

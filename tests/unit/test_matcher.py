@@ -82,6 +82,18 @@ def test_a_clarify_offers_the_top_and_its_runners_up(kb):
     assert decision.runners_up
 
 
+def test_a_query_saying_a_whole_phrasing_needs_only_a_lead_in_confidence(kb):
+    query = "il tablet non si accende"  # all of a tablet-no-power phrasing
+    by_score = MatchSettings(answer_ratio=3.0)  # no lead on scores is enough
+    decision = Matcher.build(kb, by_score).match(query)
+    assert (decision.action, decision.entry_id) == ("answer", "tablet-no-power")
+    assert decision.confidence > 1.1 * decision.candidates[1].score
+    no_lead = dataclasses.replace(by_score, confidence_lead=5.0)
+    assert Matcher.build(kb, no_lead).match(query).action == "clarify"
+    partly = Matcher.build(kb, by_score).match("il tablet non va")  # half of a phrasing
+    assert partly.action == "clarify"
+
+
 def test_thresholds_come_from_the_settings(kb):
     strict = Matcher.build(kb, MatchSettings(answer_threshold=101.0))
     assert strict.match("il tablet non si accende").action == "clarify"
