@@ -2,16 +2,18 @@
 
 Like Grafana OnCall's escalation snapshot: when a ticket opens, the rota's policy is frozen
 onto it; every time its acknowledgement timer falls due (or the last pinged volunteer passes),
-`next_step` says what happens next: ping these volunteers and look again at `due_at`, or wait
-until somebody is on shift. The caller stores the step and writes its `reason` to the audit
-log, so that "nobody on shift" is as visible as a ping. Who is on shift and the quiet hours
-come from the current rota; the levels, counts, timeouts and rounds only from the frozen policy.
+`next_step` says what happens next: ping these volunteers and look again at `due_at`, wait
+until somebody is on shift, or give up: a ticket nobody took by its `expires_at` expires, and
+so does one that would have to wait past it (nobody on shift before then). The caller stores
+the step and writes its `reason` to the audit log, so that "nobody on shift" is as visible as
+a ping. Who is on shift and the quiet hours come from the current rota; the levels, counts,
+timeouts, rounds and expiry only from the frozen policy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -28,6 +30,7 @@ SHIFT_PROBE_HORIZON = timedelta(days=8)
 class StepKind(StrEnum):
     PING = "ping"
     WAIT = "wait"
+    EXPIRE = "expire"  # nobody took it in time: stop, and tell the user and the coordinators
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -55,6 +58,7 @@ class ChainInput:
     offered: frozenset[str]  # hold a live or timed-out ping of this ticket
     open_tickets: Mapping[str, int]
     last_offered: Mapping[str, datetime]
+    expires_at: datetime | None = None  # None: never (urgent tickets)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,20 @@ def next_step(policy: EscalationPolicy, rota: Rota, after: Position, inp: ChainI
     """The step that follows `after` (START for a new or released ticket)."""
     if inp.urgent:
         return _urgent_step(policy, rota, after, inp)
+    if inp.expires_at is None:
+        return _normal_step(policy, rota, after, inp)
+    deadline = _local(rota, inp.expires_at)
+    if inp.now >= inp.expires_at:
+        return _expire(inp.now, f"nobody took it by {deadline}")
+    step = _normal_step(policy, rota, after, inp)
+    if step.due_at <= inp.expires_at:
+        return step
+    if step.kind is StepKind.WAIT:  # nobody could be pinged before it expires: say so now
+        return _expire(inp.now, f"{step.reason}, past its expiry at {deadline}")
+    return replace(step, due_at=inp.expires_at)  # the pings stay takeable until it expires
+
+
+def _normal_step(policy: EscalationPolicy, rota: Rota, after: Position, inp: ChainInput) -> Step:
     if rota.is_quiet(inp.now):
         return _wait(rota, inp.now, "quiet hours")
     on_shift = rota.on_shift(inp.now)
@@ -164,6 +182,10 @@ def _coordinators_level(policy: EscalationPolicy) -> tuple[int, Level]:
             return number, level
     last = policy.levels[-1]
     return len(policy.levels), Level(notify="coordinators", count=None, timeout=last.timeout)
+
+
+def _expire(now: datetime, why: str) -> Step:
+    return Step(StepKind.EXPIRE, START, (), now, why)
 
 
 def _wait(rota: Rota, now: datetime, why: str) -> Step:

@@ -123,7 +123,9 @@ class Ticket(Base):
     assigned_at: Mapped[datetime | None]
     first_human_reply_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]  # closed, or expired
+    # While it waits for a volunteer: when it expires if nobody takes it (None: never, urgent)
+    expires_at: Mapped[datetime | None]
     purged_at: Mapped[datetime | None]
     rating: Mapped[int | None]
     solved: Mapped[bool | None]

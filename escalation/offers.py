@@ -2,7 +2,8 @@
 
 `chain.next_step` decides from plain data (`chain_input` reads it from the database); this
 module stores the decision for a ticket that its caller has locked, and returns the pings and
-notices the bot must send. Used when a ticket opens, is passed or released, and by the sweeper.
+notices the bot must send. Used when a ticket opens, is passed or released, and by the sweeper
+(which is also what expires a ticket nobody took in time: its timer falls due then).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from escalation import chain, lifecycle
 from escalation.api import Effects, Notice, Ping, Priority, TicketStatus
 from escalation.models import LIVE_OFFER_STATES, AckTimer, Offer, OfferState, Ticket, Volunteer
-from escalation.queries import DEFAULT_LANGUAGE, SYSTEM, audit, user_notice
+from escalation.queries import (
+    DEFAULT_LANGUAGE,
+    SYSTEM,
+    audit,
+    supersede_live_offers,
+    user_notice,
+)
 from escalation.rota import EscalationPolicy, Rota
 from escalation.views import ticket_view
 
@@ -38,8 +45,10 @@ async def escalate(
     """
     policy = EscalationPolicy.from_json(ticket.policy)
     step = chain.next_step(policy, rota, after, await chain_input(session, ticket, now))
-    ticket.current_level, ticket.current_round = step.position.level, step.position.round
     await session.execute(delete(AckTimer).where(AckTimer.ticket_id == ticket.id))
+    if step.kind is chain.StepKind.EXPIRE:
+        return await expire(session, ticket, now, step.reason)
+    ticket.current_level, ticket.current_round = step.position.level, step.position.round
     session.add(
         AckTimer(
             ticket_id=ticket.id,
@@ -98,6 +107,23 @@ async def escalate(
     await session.flush()
     view = ticket_view(ticket)
     return Effects(pings=tuple(Ping(o.id, o.chat_id, view, o.level) for o in offers))
+
+
+def expiry(policy: EscalationPolicy, priority: str, waiting_since: datetime) -> datetime | None:
+    """When a ticket that starts waiting for a volunteer now expires; urgent ones never do."""
+    return None if priority == Priority.URGENT else waiting_since + policy.expire_after
+
+
+async def expire(session: AsyncSession, ticket: Ticket, now: datetime, why: str) -> Effects:
+    """Give up on a locked ticket nobody took in time: its pings say so, its user is told
+    kindly how to get help another way, the coordinators hear it. Its timer is gone already."""
+    ticket.status = lifecycle.transition(ticket.status, TicketStatus.EXPIRED)
+    ticket.closed_at = now
+    edits = await supersede_live_offers(session, ticket, ticket_view(ticket), now, "ticket_expired")
+    audit(session, now, SYSTEM, "expired", ticket, reason=why)
+    notices = await user_notice(session, ticket, "ticket.expired")
+    notices += await coordinator_notices(session, "coordinators.expired", {"number": ticket.number})
+    return Effects(edits=tuple(edits), notices=notices)
 
 
 async def exhausted_notices(
@@ -160,6 +186,7 @@ async def chain_input(session: AsyncSession, ticket: Ticket, now: datetime) -> c
         offered=codes_in(offers, LIVE_OFFER_STATES),
         open_tickets=dict(open_tickets.all()),
         last_offered=dict(last_offered.all()),
+        expires_at=ticket.expires_at,
     )
 
 

@@ -37,6 +37,8 @@ SHIPPED_ROTA = Path(__file__).with_name("rota.yaml")
 KNOWN_LANGUAGES = ("it", "en")  # the languages the helpdesk has texts in
 DEFAULT_TIMEZONE = "Europe/Rome"
 DEFAULT_BEST_MATCH_COUNT = 2
+# How long a ticket may wait for someone to take it before it expires and its user is told.
+DEFAULT_EXPIRE_AFTER = timedelta(hours=72)
 
 NotifyKind = Literal["best_match", "on_shift", "coordinators"]
 NOTIFY_KINDS: tuple[str, ...] = get_args(NotifyKind)
@@ -91,7 +93,8 @@ class Level:
 
 @dataclass(frozen=True, slots=True)
 class EscalationPolicy:
-    """The steps, run `rounds` times; then the ticket waits for the next shift.
+    """The steps, run `rounds` times; then the ticket waits for the next shift, until it has
+    waited `expire_after` without anyone taking it: then it expires and its user is told.
 
     A ticket keeps the policy it opened with (`to_json` is stored on it), so editing the
     rota never changes an escalation already under way.
@@ -99,6 +102,12 @@ class EscalationPolicy:
 
     levels: tuple[Level, ...]
     rounds: int
+    expire_after: timedelta = DEFAULT_EXPIRE_AFTER
+
+    @property
+    def one_pass(self) -> timedelta:
+        """How long every level of every round takes when nobody answers a ping."""
+        return sum((level.timeout for level in self.levels), timedelta()) * self.rounds
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +120,7 @@ class EscalationPolicy:
                 for level in self.levels
             ],
             "rounds": self.rounds,
+            "expire_after_seconds": self.expire_after.total_seconds(),
         }
 
     @classmethod
@@ -119,7 +129,13 @@ class EscalationPolicy:
             Level(item["notify"], item["count"], timedelta(seconds=item["timeout_seconds"]))
             for item in data["levels"]
         )
-        return cls(levels, data["rounds"])
+        # Policies frozen before tickets could expire lack the field: they get the default.
+        expire_after = data.get("expire_after_seconds")
+        return cls(
+            levels,
+            data["rounds"],
+            DEFAULT_EXPIRE_AFTER if expire_after is None else timedelta(seconds=expire_after),
+        )
 
 
 DEFAULT_POLICY = EscalationPolicy(
@@ -258,6 +274,10 @@ def school_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _hours(duration: timedelta) -> str:
+    return f"{duration.total_seconds() / 3600:g}"
+
+
 def format_clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
@@ -304,7 +324,7 @@ _TOP = (("volunteers", "shifts"), ("timezone", "coordinators", "escalation", "qu
 _VOLUNTEER = (("name", "code", "languages"), ("schools", "skills"))
 _COORDINATOR = (("name", "code", "languages"), ())
 _SHIFT = (("day", "start", "end", "volunteers"), ())
-_ESCALATION = ((), ("levels", "rounds"))
+_ESCALATION = ((), ("levels", "rounds", "expire_after_hours"))
 _LEVEL = (("notify", "timeout_minutes"), ("count",))
 _QUIET_HOURS = (("start", "end"), ())
 
@@ -499,7 +519,18 @@ class _RotaReader:
         rounds = DEFAULT_POLICY.rounds
         if "rounds" in fields:
             rounds = self._whole_number(fields, ("escalation", "rounds")) or rounds
-        return EscalationPolicy(levels, rounds)
+        where = ("escalation", "expire_after_hours")
+        expire_after = self._duration(fields, where, "hours") or DEFAULT_EXPIRE_AFTER
+        policy = EscalationPolicy(levels, rounds, expire_after)
+        if levels and expire_after < policy.one_pass:
+            self._problem(
+                where if where[-1] in fields else ("escalation",),
+                f"tickets expire after {_hours(expire_after)} hour(s), before the escalation "
+                f"steps have run through ({_hours(policy.one_pass)} hours): the last steps "
+                "would never ping anyone",
+                "warning",
+            )
+        return policy
 
     def _level(self, where: YamlPath) -> Level | None:
         fields = self._fields(where, "this escalation step", _LEVEL)
@@ -522,7 +553,7 @@ class _RotaReader:
                     (*where, "count"),
                     f"count only applies to best_match: {notify} notifies everyone it names",
                 )
-        timeout = self._minutes(fields, (*where, "timeout_minutes"))
+        timeout = self._duration(fields, (*where, "timeout_minutes"), "minutes")
         if notify is None or (notify == "best_match" and count is None) or timeout is None:
             return None
         return Level(notify, count, timeout)  # type: ignore[arg-type]
@@ -688,13 +719,16 @@ class _RotaReader:
         )
         return None
 
-    def _minutes(self, fields: dict[str, Any], where: YamlPath) -> timedelta | None:
+    def _duration(
+        self, fields: dict[str, Any], where: YamlPath, unit: Literal["minutes", "hours"]
+    ) -> timedelta | None:
+        """A number of `unit` greater than 0; None (a problem, if given) otherwise."""
         value = fields.get(where[-1])
         if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < math.inf:
-            return timedelta(minutes=value)
+            return timedelta(**{unit: value})
         if where[-1] in fields:
             self._problem(
                 where,
-                f"{where[-1]} must be a number of minutes greater than 0, not {describe(value)}",
+                f"{where[-1]} must be a number of {unit} greater than 0, not {describe(value)}",
             )
         return None

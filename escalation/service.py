@@ -63,7 +63,7 @@ from escalation.queries import (
     utc_now,
     volunteer_for_chat,
 )
-from escalation.rota import Rota
+from escalation.rota import EscalationPolicy, Rota
 from escalation.transactions import Sessions, Transactions
 from escalation.views import ticket_number, ticket_view, volunteer_view
 
@@ -202,6 +202,7 @@ class SqlEscalationService:
                 current_level=0,
                 current_round=0,
                 opened_at=now,
+                expires_at=offers.expiry(rota.policy, priority, now),
             )
             session.add(ticket)
             await session.flush()
@@ -212,7 +213,7 @@ class SqlEscalationService:
             effects = await offers.escalate(
                 session, ticket, chain.START, now, rota, tell_user_if_waiting=True
             )
-            if ticket.status == TicketStatus.OPEN:  # the user already hears when help comes
+            if ticket.status != TicketStatus.OFFERED:  # waiting or expired: the user was told
                 return ticket_view(ticket), effects
             told = Notice(user.chat_id, user.language, "ticket.opened", {"number": ticket.number})
             return ticket_view(ticket), effects.merge(Effects(notices=(told,)))
@@ -321,6 +322,9 @@ class SqlEscalationService:
             require_assignee(ticket, volunteer)
             ticket.status = lifecycle.transition(ticket.status, TicketStatus.RELEASED)
             ticket.volunteer_id = None
+            ticket.expires_at = offers.expiry(
+                EscalationPolicy.from_json(ticket.policy), ticket.priority, now
+            )
             audit(session, now, actor(volunteer), "released", ticket)
             notices = await user_notice(session, ticket, "ticket.released")
             effects = await offers.escalate(
@@ -344,6 +348,7 @@ class SqlEscalationService:
                 return Effects()
             audit(session, now, SYSTEM, "made_urgent", ticket, was=ticket.priority)
             ticket.priority = Priority.URGENT.value
+            ticket.expires_at = None  # the coordinators keep being pinged until one takes it
             if ticket.status in lifecycle.AWAITING_VOLUNTEER:
                 return await offers.escalate(session, ticket, chain.START, now, rota)
             return Effects(

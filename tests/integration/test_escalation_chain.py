@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import time, timedelta
 
 from sqlalchemy import func, select
@@ -23,6 +25,24 @@ COORDINATOR_CHAT = 9001
 
 def codes(effects: Effects) -> list[int]:
     return sorted(p.chat_id for p in effects.pings)
+
+
+@asynccontextmanager
+async def sweepers_in_other_processes(
+    desk: Desk, database_url: str, count: int = 2
+) -> AsyncIterator[list[SqlEscalationService]]:
+    """`count` services with engines of their own, as separate bot processes have."""
+    engines = [create_engine(database_url) for _ in range(count)]
+    try:
+        yield [
+            SqlEscalationService(
+                session_factory(e), desk.rota, clock=desk.clock, worker_id=f"s{n}", sweep_batch=3
+            )
+            for n, e in enumerate(engines)
+        ]
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 async def audit_actions(desk: Desk, ticket_id: int) -> list[str]:
@@ -154,19 +174,9 @@ async def test_two_sweepers_never_escalate_the_same_timer_twice(desk: Desk, data
     tickets = [
         (await desk.service.open_ticket(await desk.user(100 + n), f"q{n}"))[0] for n in range(12)
     ]
-    engines = [create_engine(database_url) for _ in range(2)]
-    try:
-        sweepers = [
-            SqlEscalationService(
-                session_factory(e), desk.rota, clock=desk.clock, worker_id=f"s{n}", sweep_batch=3
-            )
-            for n, e in enumerate(engines)
-        ]
+    async with sweepers_in_other_processes(desk, database_url) as sweepers:
         now = desk.clock.advance(minutes=5)
         results = await asyncio.gather(*(s.sweep(now) for s in sweepers))
-    finally:
-        for engine in engines:
-            await engine.dispose()
 
     pinged = [p.ticket.id for effects in results for p in effects.pings]
     assert sorted(pinged) == sorted(t.id for t in tickets for _ in range(4))

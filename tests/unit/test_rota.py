@@ -130,6 +130,7 @@ escalation:
     - {notify: best_match, timeout_minutes: 2.5}
     - {notify: coordinators, timeout_minutes: 20}
   rounds: 3
+  expire_after_hours: 36.5
 quiet_hours: {start: "22:00", end: "07:00"}
 """,
     )
@@ -140,6 +141,7 @@ quiet_hours: {start: "22:00", end: "07:00"}
             Level("coordinators", None, timedelta(minutes=20)),
         ),
         rounds=3,
+        expire_after=timedelta(hours=36, minutes=30),
     )
     assert str(rota.quiet_hours) == "22:00-07:00"
 
@@ -410,6 +412,32 @@ ERRORS = {
           rounds: 0
         """,
         [(5, "rounds must be a whole number of at least 1, not the number 0")],
+    ),
+    "expiry not a positive number of hours": (
+        """\
+        volunteers:
+          - {name: Ada Verdi, code: ADA-0001, languages: [it]}
+        shifts: []
+        escalation:
+          expire_after_hours: 0
+        """,
+        [(5, "expire_after_hours must be a number of hours greater than 0, not the number 0")],
+    ),
+    "expiry misspelt": (
+        """\
+        volunteers:
+          - {name: Ada Verdi, code: ADA-0001, languages: [it]}
+        shifts: []
+        escalation:
+          expire_after_hour: 48
+        """,
+        [
+            (
+                5,
+                "unknown field 'expire_after_hour' in escalation "
+                "(did you mean 'expire_after_hours'?)",
+            )
+        ],
     ),
     "bad timezone name": (
         """\
@@ -768,6 +796,7 @@ def test_instants_without_a_timezone_are_refused():
                 Level("coordinators", None, timedelta(hours=1)),
             ),
             rounds=4,
+            expire_after=timedelta(hours=12),
         ),
     ],
 )
@@ -785,4 +814,34 @@ def test_the_default_policy_is_the_documented_one():
             {"notify": "coordinators", "count": None, "timeout_seconds": 900.0},
         ],
         "rounds": 2,
+        "expire_after_seconds": 72 * 3600.0,
     }
+
+
+def test_a_policy_frozen_before_tickets_could_expire_gets_the_default_expiry():
+    stored = DEFAULT_POLICY.to_json()
+    del stored["expire_after_seconds"]
+
+    assert EscalationPolicy.from_json(stored).expire_after == timedelta(hours=72)
+
+
+def test_an_expiry_shorter_than_the_escalation_is_a_warning(tmp_path):
+    rota = rota_with(
+        tmp_path,
+        "{day: mon, start: '08:00', end: '13:00', volunteers: [ADA-0001]}",
+        """\
+escalation:
+  levels:
+    - {notify: best_match, timeout_minutes: 30}
+    - {notify: coordinators, timeout_minutes: 60}
+  rounds: 2
+  expire_after_hours: 2
+""",
+    )
+
+    assert rota.policy.expire_after == timedelta(hours=2)
+    assert (
+        16,
+        "tickets expire after 2 hour(s), before the escalation steps have run through "
+        "(3 hours): the last steps would never ping anyone",
+    ) in [(w.line, w.message) for w in rota.warnings]

@@ -43,7 +43,8 @@ def test_the_escalation_layers_keys_have_texts():
     """Notices and errors of escalation.service are shown by key: every one must exist."""
     for key in ("ticket.opened", "ticket.waiting_until", "ticket.assigned", "ticket.released",
                 "ticket.resolved", "ticket.closed_by_coordinator", "coordinators.unanswered",
-                "coordinators.safeguarding_in_ticket", "ticket.not_yours", "ticket.not_resolved",
+                "coordinators.safeguarding_in_ticket", "ticket.expired", "coordinators.expired",
+                "volunteer.ping_ticket_expired", "ticket.not_yours", "ticket.not_resolved",
                 "ticket.unknown", "volunteer.unknown", "rating.invalid"):
         assert key in TEXTS.templates["it"], key
 
