@@ -89,3 +89,10 @@ def test_childrens_slang_verbs_mean_the_plain_verb():
     assert normalise("someone nicked my laptop", "en") == normalise("someone stole my laptop", "en")
     assert normalise("it takes ages", "en") == normalise("it is slow", "en")
     assert normalise("the ipad won't wake up", "en") == normalise("the ipad won't turn on", "en")
+    assert normalise("schiaccio il tasto", "it") == normalise("premo il tasto", "it")
+    assert normalise("mi hanno preso il pc", "it") == normalise("mi hanno rubato il pc", "it")
+    assert normalise("someone took my laptop", "en") == normalise("someone stole my laptop", "en")
+
+
+def test_everyday_synonyms_fold_onto_one_word():
+    assert normalise("lasciato sul tram", "it") == normalise("lasciato sull'autobus", "it")
