@@ -82,11 +82,12 @@ def next_step(policy: EscalationPolicy, rota: Rota, after: Position, inp: ChainI
     if inp.now >= inp.expires_at:
         return _expire(inp.now, f"nobody took it by {deadline}")
     step = _normal_step(policy, rota, after, inp)
-    if step.due_at <= inp.expires_at:
-        return step
-    if step.kind is StepKind.WAIT:  # nobody could be pinged before it expires: say so now
+    if step.kind is StepKind.WAIT and step.due_at >= inp.expires_at:
+        # nobody could be pinged before it expires: say so now, not when it is too late
         return _expire(inp.now, f"{step.reason}, past its expiry at {deadline}")
-    return replace(step, due_at=inp.expires_at)  # the pings stay takeable until it expires
+    if step.due_at > inp.expires_at:
+        return replace(step, due_at=inp.expires_at)  # the pings stay takeable until then
+    return step
 
 
 def _normal_step(policy: EscalationPolicy, rota: Rota, after: Position, inp: ChainInput) -> Step:

@@ -175,3 +175,46 @@ def test_fairness_over_a_thousand_simulated_tickets():
     mean = sum(taken.values()) / len(ROTA.volunteers)
     assert set(taken) == {v.code for v in ROTA.volunteers}
     assert max(taken.values()) <= 1.5 * mean
+
+
+# --- expiry ---
+
+
+def test_a_ticket_past_its_expiry_expires_instead_of_pinging():
+    step = next_step(TEST_POLICY, ROTA, START, chain_input(expires_at=MONDAY_10))
+
+    assert step.kind is StepKind.EXPIRE
+    assert step.recipients == ()
+    assert "nobody took it by 2026-11-30 10:00" in step.reason
+
+
+def test_a_level_running_past_the_expiry_is_cut_short_at_it():
+    expires_at = MONDAY_10 + timedelta(minutes=3)
+
+    step = next_step(TEST_POLICY, ROTA, START, chain_input(expires_at=expires_at))
+
+    assert step.kind is StepKind.PING
+    assert step.recipients == ("V001", "V002")
+    assert step.due_at == expires_at  # the pings stay takeable until then
+
+
+def test_a_wait_ending_after_the_expiry_expires_now_and_one_before_it_waits():
+    night = at_rome(0, 23)  # quiet hours; the shift starts Tuesday 08:00
+
+    too_late = next_step(TEST_POLICY, ROTA, START, chain_input(night, expires_at=at_rome(1, 8)))
+    in_time = next_step(
+        TEST_POLICY, ROTA, START, chain_input(night, expires_at=at_rome(1, 8, 1))
+    )
+
+    assert too_late.kind is StepKind.EXPIRE
+    assert too_late.due_at == night
+    assert "quiet hours" in too_late.reason and "past its expiry" in too_late.reason
+    assert in_time.kind is StepKind.WAIT
+    assert local_time(ROTA, in_time.due_at) == at_rome(1, 8)
+
+
+def test_urgent_tickets_ignore_the_expiry():
+    step = next_step(TEST_POLICY, ROTA, START, chain_input(urgent=True, expires_at=MONDAY_10))
+
+    assert step.kind is StepKind.PING
+    assert step.recipients == ("C001",)
