@@ -161,3 +161,15 @@ async def test_two_concurrent_sweepers_expire_and_tell_each_ticket_once(desk: De
     assert await count(desk, "expired") == len(tickets)
     for ticket in tickets:
         assert (await desk.service.ticket_by_number(ticket.number)).status is TicketStatus.EXPIRED
+
+
+async def test_the_user_is_told_in_their_own_language(desk: Desk):
+    expire_after(desk, minutes=1)
+    english = await desk.users.get_or_create_user(7, "en")
+    await desk.service.open_ticket(english.id, "my tablet is broken")
+
+    expired = await desk.service.sweep(desk.clock.advance(minutes=1))
+
+    assert [(n.chat_id, n.language) for n in expired.notices if n.key == "ticket.expired"] == [
+        (7, "en")
+    ]
