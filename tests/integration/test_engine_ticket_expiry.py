@@ -34,7 +34,7 @@ async def test_the_pupil_hears_kindly_when_nobody_took_the_ticket_in_time(
     await tick(chat, desk, minutes=5)  # 20 minutes: expired
 
     told = chat.last(PUPIL).text
-    assert "Nessun volontario ha potuto rispondere in tempo alla tua richiesta <b>T-0001</b>" in told
+    assert "Nessun volontario ha potuto rispondere in tempo" in told and "<b>T-0001</b>" in told
     assert "chiedi a un insegnante" in told and "riscrivimi la domanda" in told
     for volunteer in pinged:
         ping = chat.inbox[volunteer][0]
