@@ -96,3 +96,5 @@ def test_childrens_slang_verbs_mean_the_plain_verb():
 
 def test_everyday_synonyms_fold_onto_one_word():
     assert normalise("lasciato sul tram", "it") == normalise("lasciato sull'autobus", "it")
+    assert normalise("la webcam del portatile", "it") == normalise("la telecamera del pc", "it")
+    assert normalise("my laptop's microphone", "en") == normalise("my computer's mic", "en")
