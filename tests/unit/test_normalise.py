@@ -98,3 +98,5 @@ def test_everyday_synonyms_fold_onto_one_word():
     assert normalise("lasciato sul tram", "it") == normalise("lasciato sull'autobus", "it")
     assert normalise("la webcam del portatile", "it") == normalise("la telecamera del pc", "it")
     assert normalise("my laptop's microphone", "en") == normalise("my computer's mic", "en")
+    assert normalise("la connessione del modem", "it") == normalise("internet del router", "it")
+    assert normalise("no audio in online lesson", "en") == normalise("no sound in video call", "en")
