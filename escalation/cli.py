@@ -154,7 +154,7 @@ async def _show_ticket(sessions: Any, args: argparse.Namespace) -> int:
         print(f"  language {ticket.language}, school {ticket.school}, category {ticket.category}")
         print(f"  chain at level {ticket.current_level}, round {ticket.current_round}")
         for name in ("opened_at", "first_offered_at", "assigned_at", "first_human_reply_at",
-                     "resolved_at", "closed_at"):  # fmt: skip
+                     "resolved_at", "closed_at", "expires_at"):  # fmt: skip
             if (moment := getattr(ticket, name)) is not None:
                 print(f"  {name}: {moment:%Y-%m-%d %H:%M:%S} UTC")
         offers = await session.execute(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from escalation.api import FrequentQuestion, Outcome, Stats
+from escalation.api import FrequentQuestion, Outcome, Stats, TicketStatus
 from escalation.models import QuestionLog, Ticket
 
 ANSWERED_BY_BOT = (Outcome.ANSWERED, Outcome.CLARIFIED, Outcome.SOLVED)
@@ -57,6 +57,12 @@ async def coordinator_stats(session: AsyncSession, now: datetime, zone: ZoneInfo
         ),
         escalated=await session.scalar(
             select(func.count(Ticket.id)).where(Ticket.opened_at >= week)
+        )
+        or 0,
+        expired=await session.scalar(
+            select(func.count(Ticket.id)).where(
+                Ticket.status == TicketStatus.EXPIRED, Ticket.closed_at >= week
+            )
         )
         or 0,
         median_first_reply_seconds=statistics.median(first_replies) if first_replies else None,

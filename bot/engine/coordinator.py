@@ -22,9 +22,10 @@ def _minutes(seconds: float | None) -> str:
 
 
 async def stats(turn: Turn) -> None:
-    """/stats: this week's questions, what the bot solved alone, hand-overs, speed, ratings."""
+    """/stats: this week's questions, what the bot solved alone, hand-overs, speed, ratings,
+    and the hand-overs nobody took in time."""
     numbers = await turn.deps.escalation.stats()
-    turn.say(
+    counts = turn.text(
         "coordinator.stats",
         today=numbers.questions_today,
         week=numbers.questions_week,
@@ -35,6 +36,7 @@ async def stats(turn: Turn) -> None:
         rating="–" if numbers.mean_rating is None else f"{numbers.mean_rating:.1f}",
         solved=_percent(numbers.solved_share),
     )
+    turn.send(f"{counts}\n{turn.text('coordinator.stats_expired', expired=numbers.expired)}")
 
 
 async def unanswered(turn: Turn) -> None:

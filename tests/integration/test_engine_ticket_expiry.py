@@ -50,3 +50,6 @@ async def test_the_pupil_hears_kindly_when_nobody_took_the_ticket_in_time(
 
     await chat.say(PUPIL, "il tablet non si accende")  # a new question, not a note on T-0001
     assert "Tieni premuto" in chat.last(PUPIL).text
+
+    await chat.command(COORDINATOR, "stats")
+    assert "Scadute (nessuno le ha prese in tempo): 1" in chat.last(COORDINATOR).text

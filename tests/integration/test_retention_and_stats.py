@@ -79,6 +79,7 @@ async def test_stats_count_the_week_and_the_first_human_reply(desk: Desk):
 
     assert (stats.questions_today, stats.questions_week, stats.answered_by_bot) == (5, 5, 1)
     assert stats.escalated == 1
+    assert stats.expired == 0
     assert stats.median_first_reply_seconds == 180
     assert (stats.rated, stats.mean_rating, stats.solved_share) == (1, 4, 1.0)
     assert [(q.text, q.count) for q in frequent] == [("Il WIFI non va", 2), ("stampante", 1)]

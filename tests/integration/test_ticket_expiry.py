@@ -173,3 +173,15 @@ async def test_the_user_is_told_in_their_own_language(desk: Desk):
     assert [(n.chat_id, n.language) for n in expired.notices if n.key == "ticket.expired"] == [
         (7, "en")
     ]
+
+
+async def test_stats_count_the_tickets_that_expired_this_week(desk: Desk):
+    expire_after(desk, minutes=20)
+    await desk.service.open_ticket(await desk.user(), "wifi")
+    taken, opened = await desk.service.open_ticket(await desk.user(2), "tablet")
+    await desk.service.take(taken.id, opened.pings[0].chat_id)
+    await desk.service.sweep(desk.clock.advance(minutes=20))
+
+    assert (await desk.service.stats()).expired == 1
+    desk.clock.advance(days=7)
+    assert (await desk.service.stats()).expired == 0
