@@ -8,8 +8,10 @@ child's Telegram name or id.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.actions import Action, Button, Edit, Keyboard, Send
+from bot.engine import moments
 from bot.engine.callbacks import Press, pack
 from bot.engine.deps import Deps
 from bot.texts import FALLBACK_LANGUAGE, Html
@@ -77,7 +79,12 @@ async def render(deps: Deps, effects: Effects) -> list[Action]:
         actions.append(Edit(edit.chat_id, edit.message_id, text))
     for notice in effects.notices:
         try:
-            text = deps.texts.get(notice.language, notice.key, **notice.params)
+            params = {
+                name: moments.in_words(deps.texts, notice.language, value, deps.clock())
+                if isinstance(value, datetime) else value
+                for name, value in notice.params.items()
+            }
+            text = deps.texts.get(notice.language, notice.key, **params)
         except KeyError:  # a key the message files lack: a bug to fix, not a reason to stop
             logger.error("No text for notice %r", notice.key)
             continue

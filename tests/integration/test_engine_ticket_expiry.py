@@ -53,3 +53,15 @@ async def test_the_pupil_hears_kindly_when_nobody_took_the_ticket_in_time(
 
     await chat.command(COORDINATOR, "stats")
     assert "Scadute (nessuno le ha prese in tempo): 1" in chat.last(COORDINATOR).text
+
+
+async def test_a_pupil_asking_at_night_hears_in_words_when_help_comes(desk: Desk, tmp_path: Path):
+    desk.clock.advance(hours=13)  # Monday 23:00 in Milan: the volunteers start at 08:00
+    chat = small_world(desk, tmp_path)
+
+    assert await open_a_ticket(chat) == []
+
+    assert chat.last(PUPIL).text == (
+        "Ho preso la tua richiesta <b>T-0001</b>. Adesso i volontari non ci sono:\n"
+        "ti rispondono domani alle 08:00, qui in questa chat."
+    )
