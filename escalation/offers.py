@@ -41,7 +41,7 @@ async def escalate(
     """Run the chain's next step for a locked ticket and store it (offers, timer, audit).
 
     When the ticket has to wait, its user hears until when if `tell_user_if_waiting`
-    (it was just opened or released) or if every level has been tried in vain.
+    (it was just opened or released) or if the levels just pinged were all tried in vain.
     """
     policy = EscalationPolicy.from_json(ticket.policy)
     step = chain.next_step(policy, rota, after, await chain_input(session, ticket, now))
@@ -65,7 +65,8 @@ async def escalate(
             ticket.status = lifecycle.transition(ticket.status, TicketStatus.OPEN)
         audit(session, now, SYSTEM, "waiting", ticket, **details)
         notices = await exhausted_notices(session, ticket, step, rota)
-        if tell_user_if_waiting or step.exhausted:
+        # once per stretch of pings: not again when a new shift brought nobody new to ping
+        if tell_user_if_waiting or (step.exhausted and after != chain.START):
             notices += await user_notice(
                 session,
                 ticket,

@@ -273,3 +273,17 @@ async def test_paused_unlinked_and_removed_volunteers_get_no_pings(desk: Desk):
     assert codes(second) == [volunteer_chat(4), volunteer_chat(5)]
     assert await desk.service.volunteer_by_chat(volunteer_chat(6)) is None
     assert (await desk.service.volunteer_by_chat(volunteer_chat(1))).paused
+
+
+async def test_a_new_shift_with_nobody_new_reminds_the_coordinators_not_the_user(desk: Desk):
+    await desk.service.open_ticket(await desk.user(), "non va internet")
+    for minutes in (5, 10, 15):  # the levels, then the chain runs out of people
+        exhausted = await desk.service.sweep(desk.clock.advance(minutes=minutes))
+    assert (1, "ticket.waiting_until") in [(n.chat_id, n.key) for n in exhausted.notices]
+
+    next_morning = await desk.service.sweep(desk.clock.advance(hours=22))  # Tuesday 08:30
+
+    assert next_morning.pings == ()
+    assert [(n.chat_id, n.key) for n in next_morning.notices] == [
+        (COORDINATOR_CHAT, "coordinators.unanswered")
+    ]
