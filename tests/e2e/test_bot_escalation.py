@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.e2e.bot_harness import (
+    TEST_ROTA,
     Clock,
     button,
     helpdesk_bot,
@@ -205,3 +206,34 @@ async def test_a_restart_mid_ticket_carries_on_from_the_database(
 
     assert number in (header.text or "") and copy.text == "ci sei ancora?"
     assert back.text == "Sì, eccomi"
+
+
+async def test_a_ticket_nobody_takes_in_time_expires_and_everyone_is_told(
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
+):
+    rota = TEST_ROTA.replace("  rounds: 1\n", "  rounds: 1\n  expire_after_hours: 0.5\n")
+    assert rota != TEST_ROTA
+    (tmp_path / "rota.yaml").write_text(rota, encoding="utf-8")
+    clock = Clock()
+    async with helpdesk_bot(fake_bot_api, tmp_path, clock, database_url) as application:
+        await link_staff(fake_bot_api)
+        number = await open_ticket(fake_bot_api)
+        clock.advance(minutes=10)
+        await sweep(application)
+        await fake_bot_api.wait_for("sendMessage", is_ping_to(CARLA))
+        clock.advance(minutes=10)  # nobody left; the next help is past the 30 minutes
+        await sweep(application)
+        for chat_id in (PUPIL, CARLA):  # the user's sorry, the coordinator's notice
+            await fake_bot_api.wait_for("sendMessage", lambda r, c=chat_id: (
+                r.chat_id == c and ("😔" in (r.text or "") or "⌛" in (r.text or ""))
+            ))
+        await fake_bot_api.wait_for("editMessageText", count=3)  # the three pings
+
+    assert fake_bot_api.sent_to(PUPIL)[-1].text == said("ticket.expired", number=number)
+    for chat_id in (GIULIA, MARCO, CARLA):
+        ping = ping_of(fake_bot_api, chat_id)
+        assert ping.text == said("volunteer.ping_ticket_expired", number=number)
+        assert ping.buttons == []
+    assert said("coordinators.expired", number=number) in [
+        m.text for m in fake_bot_api.sent_to(CARLA)
+    ]
