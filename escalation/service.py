@@ -240,7 +240,12 @@ class SqlEscalationService:
                     Ticket.status.in_(lifecycle.AWAITING_VOLUNTEER),
                     Ticket.volunteer_id.is_(None),
                 )
-                .values(status=TicketStatus.ASSIGNED, volunteer_id=volunteer.id, assigned_at=now)
+                .values(
+                    status=TicketStatus.ASSIGNED,
+                    volunteer_id=volunteer.id,
+                    assigned_at=now,
+                    expires_at=None,  # taken in time; a release sets a new expiry
+                )
                 .execution_options(synchronize_session=False)
             )
             await session.refresh(ticket)

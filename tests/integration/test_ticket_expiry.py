@@ -110,6 +110,8 @@ async def test_a_released_ticket_gets_a_full_new_time_to_be_taken(desk: Desk):
     ticket, opened = await desk.service.open_ticket(await desk.user(), "tablet")
     helper = opened.pings[0].chat_id
     assert (await desk.service.take(ticket.id, helper)).won
+    async with desk.sessions() as session:
+        assert (await session.get(Ticket, ticket.id)).expires_at is None
     desk.clock.advance(hours=3)  # long past the first expiry: a taken ticket does not expire
     assert await desk.service.sweep(desk.clock.now) == Effects()
 
