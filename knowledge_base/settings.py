@@ -191,6 +191,10 @@ class MatchSettings:
     trackpad, audio/suono, videolezione/videochiamata/lezione online; en: touchpad/
     trackpad, sound/audio, data/gb/gigs, video call/online lesson/online class): dev right
     70.1 -> 70.7%, without its synonyms 67.1 -> 68.3%; qa4faq, stackfaq P@1 unchanged.
+    "scheda sim"/"scheda telefonica" = sim, lucina/lucetta/led = spia, lock code/unlock
+    code = passcode (words pupils use for the device's parts, seen among the dev misses):
+    dev right 70.7 -> 71.3%, without its synonyms P@1 0.862 -> 0.868, right 68.3 -> 68.9%;
+    external figures unchanged.
     end/finish (en) and finire/terminare (it): no figure moves; "when does school end this
     year" now meets the shipped entry's not-question "when does the school year finish"
     (it had been answered with how to return the device).

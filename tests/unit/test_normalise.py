@@ -97,6 +97,9 @@ def test_childrens_slang_verbs_mean_the_plain_verb():
 def test_everyday_synonyms_fold_onto_one_word():
     assert normalise("when does school end", "en") == normalise("when does school finish", "en")
     assert normalise("quando termina", "it") == normalise("quando finisce", "it")
+    assert normalise("la scheda telefonica", "it") == normalise("la sim", "it")
+    assert normalise("la lucina è rossa", "it") == normalise("la spia è rossa", "it")
+    assert normalise("forgot the lock code", "en") == normalise("forgot the passcode", "en")
     assert normalise("lasciato sul tram", "it") == normalise("lasciato sull'autobus", "it")
     assert normalise("la webcam del portatile", "it") == normalise("la telecamera del pc", "it")
     assert normalise("my laptop's microphone", "en") == normalise("my computer's mic", "en")
