@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from escalation import sqlite_driver
 from escalation.dburl import DEFAULT_DATABASE_URL
 
 _ASYNC_DRIVERS = {
@@ -55,6 +56,10 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **options: Any) -> AsyncEngin
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _one_trip_cursors(_dialect: Any, _record: Any, _args: Any, options: Any) -> None:
+        options["async_creator_fn"] = sqlite_driver.connect  # see escalation.sqlite_driver
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so that "begin" below decides.
