@@ -59,6 +59,7 @@ _DAY_NUMBERS = {
 _CODE = re.compile(r"[A-Z0-9-]{4,}")
 _CLOCK = re.compile(r"(\d{1,2}):(\d\d)")
 _MINUTES_A_DAY = 24 * 60
+_MINUTES_A_WEEK = 7 * _MINUTES_A_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,34 @@ def format_clock(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+def longest_time_without_help(
+    shifts: tuple[Shift, ...], quiet_hours: QuietHours
+) -> tuple[int, int] | None:
+    """The longest stretch of the week in which nobody can be pinged (no shift, or quiet
+    hours), as (its start in minutes from Monday 00:00, its length in minutes); None when
+    there is no such stretch, or no help at all."""
+    helped = bytearray(_MINUTES_A_WEEK)
+    for shift in shifts:
+        if shift.volunteers:
+            start = shift.day * _MINUTES_A_DAY
+            helped[start + shift.start : start + shift.end] = b"\1" * (shift.end - shift.start)
+    quiet = quiet_hours.start, quiet_hours.end
+    quiet_parts = [quiet] if quiet[0] < quiet[1] else [(quiet[0], _MINUTES_A_DAY), (0, quiet[1])]
+    for day in range(7):
+        for start, end in quiet_parts:
+            offset = day * _MINUTES_A_DAY
+            helped[offset + start : offset + end] = bytes(end - start)
+    if 1 not in helped:
+        return None
+    first = helped.index(1)  # the week turned to start with help, so no stretch wraps round
+    turned = bytes(helped[first:] + helped[:first])
+    stretches = [(m.start(), m.end() - m.start()) for m in re.finditer(b"\0+", turned)]
+    if not stretches:
+        return None
+    start, length = max(stretches, key=lambda stretch: stretch[1])
+    return (start + first) % _MINUTES_A_WEEK, length
+
+
 class RotaLoadError(Exception):
     """The rota has errors: carries every problem found (warnings too), never a partial rota."""
 
@@ -362,6 +391,7 @@ class _RotaReader:
         if not any(p.severity == "error" for p in self.problems):
             # With an entry in error left out, these would only echo that error.
             self._warn_about_gaps(volunteers, shifts)
+            self._warn_about_help_away_past_the_expiry(top, shifts, quiet_hours, policy)
         if not coordinators:
             self._problem(
                 ("coordinators",),
@@ -611,6 +641,34 @@ class _RotaReader:
                 f"no shift on {empty}: questions asked then wait for the next shift",
                 "warning",
             )
+
+    def _warn_about_help_away_past_the_expiry(
+        self,
+        top: dict[str, Any],
+        shifts: tuple[Shift, ...],
+        quiet_hours: QuietHours,
+        policy: EscalationPolicy,
+    ) -> None:
+        """Questions asked when nobody can be pinged until after their expiry expire at once."""
+        away = longest_time_without_help(shifts, quiet_hours)
+        if away is None or away[1] < policy.expire_after.total_seconds() / 60:
+            return
+        start, length = away
+        escalation = top.get("escalation")
+        where: YamlPath = (
+            ("escalation", "expire_after_hours")
+            if isinstance(escalation, dict) and "expire_after_hours" in escalation
+            else ("shifts",)
+        )
+        day, minute = divmod(start, _MINUTES_A_DAY)
+        self._problem(
+            where,
+            f"nobody can be pinged for {_hours(timedelta(minutes=length))} hours from "
+            f"{DAYS[day]} {format_clock(minute)}, longer than tickets may wait "
+            f"({_hours(policy.expire_after)} hours, expire_after_hours): questions asked then "
+            "expire at once",
+            "warning",
+        )
 
     # --- values ---
 

@@ -13,12 +13,16 @@ import pytest
 from bot.engine.schools import load_schools
 from escalation.rota import (
     DEFAULT_POLICY,
+    DEFAULT_QUIET_HOURS,
     SHIPPED_ROTA,
     EscalationPolicy,
     Level,
+    QuietHours,
     Rota,
     RotaLoadError,
+    Shift,
     load_rota,
+    longest_time_without_help,
 )
 
 ONE_VOLUNTEER = """\
@@ -844,4 +848,37 @@ escalation:
         16,
         "tickets expire after 2 hour(s), before the escalation steps have run through "
         "(3 hours): the last steps would never ping anyone",
+    ) in [(w.line, w.message) for w in rota.warnings]
+
+
+def test_the_longest_time_without_help_counts_quiet_hours_and_wraps_round_the_week():
+    rota = load_rota(SHIPPED_ROTA)
+    saturday_13 = 5 * 24 * 60 + 13 * 60
+
+    assert longest_time_without_help(rota.shifts, rota.quiet_hours) == (saturday_13, 43 * 60)
+
+    sunday_night = (Shift(6, 20 * 60, 24 * 60, ("A",)),)  # quiet from 21:00
+    assert longest_time_without_help(sunday_night, QuietHours(21 * 60, 7 * 60)) == (
+        6 * 24 * 60 + 21 * 60,
+        (7 * 24 - 1) * 60,
+    )
+    assert longest_time_without_help((), DEFAULT_QUIET_HOURS) is None
+
+
+def test_help_away_longer_than_the_expiry_is_a_warning(tmp_path):
+    rota = rota_with(
+        tmp_path,
+        """\
+{day: mon, start: '08:00', end: '20:00', volunteers: [ADA-0001]}
+{day: fri, start: '08:00', end: '20:00', volunteers: [ADA-0001]}""",
+        """\
+escalation:
+  expire_after_hours: 24
+""",
+    )
+
+    assert (
+        13,
+        "nobody can be pinged for 84 hours from mon 20:00, longer than tickets may wait "
+        "(24 hours, expire_after_hours): questions asked then expire at once",
     ) in [(w.line, w.message) for w in rota.warnings]
