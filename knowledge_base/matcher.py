@@ -361,13 +361,13 @@ class Matcher:
         return (score * evidence.covered ** s.coverage_power
                 * evidence.specific ** s.specificity_power)
 
-    def _leads(self, scored: list[tuple[Candidate, Evidence]], second: float) -> bool:
+    def _leads(self, scored: list[tuple[Candidate, Evidence]]) -> bool:
         """Whether the top entry leads the others clearly enough to be answered: by
         `answer_ratio` on scores, or, when the query says a whole phrasing of it, by
         `confidence_lead` over every other candidate's confidence (see MatchSettings)."""
         s = self.settings
         (top, evidence), others = scored[0], scored[1 : s.max_candidates]
-        if top.score >= s.answer_ratio * second:
+        if not others or top.score >= s.answer_ratio * others[0][0].score:
             return True
         if evidence.covered < s.whole_phrasing:
             return False
@@ -380,14 +380,13 @@ class Matcher:
         if not ranked:
             return Decision("escalate", None, 0.0, (), (), language)
         top = ranked[0].score
-        second = ranked[1].score if len(ranked) > 1 else 0.0
         evidence = scored[0][1]
         confidence = round(self._confidence(top, evidence), 1)
         blocked = evidence.blocked_by
         close = tuple(
             c.entry_id for c in ranked[1 : s.max_offered] if c.score >= top - s.clarify_window
         )
-        if not blocked and confidence >= s.answer_threshold and self._leads(scored, second):
+        if not blocked and confidence >= s.answer_threshold and self._leads(scored):
             return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence,
                             runners_up=close)
         if top >= s.clarify_threshold:
