@@ -6,7 +6,9 @@ that concurrent sweepers take disjoint rows without waiting; on SQLite with a co
 UPDATE inside an IMMEDIATE transaction (one writer at a time). Each claimed timer is then
 handled in its own transaction, which rechecks the claim: a sweeper that stalled longer
 than CLAIM_TTL loses its timers to the next sweeper and its late work is ignored, so a crash
-between claim and work delays a ticket but never drops it.
+between claim and work delays a ticket but never drops it. A ticket's expiry is a due time of
+its timer like any other (`chain` clamps the timer to it), so expiring a ticket and telling
+its user are claimed the same way: once, by one sweeper.
 """
 
 from __future__ import annotations
