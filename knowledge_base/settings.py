@@ -195,6 +195,8 @@ class MatchSettings:
     code = passcode (words pupils use for the device's parts, seen among the dev misses):
     dev right 70.7 -> 71.3%, without its synonyms P@1 0.862 -> 0.868, right 68.3 -> 68.9%;
     external figures unchanged.
+    More chat abbreviations (it: xk, cs, dp, cn, sl, prob, prb, qnt, ank, mlt; en: dunno,
+    wat, wot, rn, vid, vids) and "wi fi" = wifi: no figure moves.
     end/finish (en) and finire/terminare (it): no figure moves; "when does school end this
     year" now meets the shipped entry's not-question "when does the school year finish"
     (it had been answered with how to return the device).

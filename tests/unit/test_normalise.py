@@ -32,6 +32,17 @@ def test_italian_chat_abbreviations_are_expanded():
 
 def test_english_chat_abbreviations_are_expanded():
     assert normalise("u cant login pls", "en") == normalise("you can not login please", "en")
+    assert normalise("dunno wat to do rn", "en") == normalise("do not know what to do now", "en")
+
+
+def test_more_italian_chat_abbreviations_are_expanded():
+    assert normalise("xk nn va? cs faccio", "it") == normalise("perche non va? cosa faccio", "it")
+    assert normalise("un prob cn il tablet", "it") == normalise("un problema con il tablet", "it")
+
+
+def test_a_word_split_in_two_is_one_word():
+    assert normalise("il wi fi", "it") == normalise("il wifi", "it")
+    assert normalise("the wi fi", "en") == normalise("the wifi", "en")
 
 
 def test_stop_words_go_but_negations_stay():
