@@ -111,15 +111,22 @@ def explain(matcher: Matcher, decision: Decision) -> list[str]:
     sure = (f"confidence {decision.confidence} (top score {decision.score} discounted for "
             "what question and phrasing leave unmatched)")
     if decision.action == "answer":
-        why = (f"{sure} >= answer threshold {s.answer_threshold}, and the top score {leads} "
-               f"(at least {s.answer_ratio}x needed)")
+        how = f"the top score {leads} (at least {s.answer_ratio}x needed)"
+        if lead and lead < s.answer_ratio:
+            how = (f"the question says all of one of its phrasings and its confidence leads "
+                   f"every other candidate's at least {s.confidence_lead}x (the top score "
+                   f"{leads}, less than {s.answer_ratio}x)")
+        why = f"{sure} >= answer threshold {s.answer_threshold}, and {how}"
+        runners_up = ", ".join(decision.runners_up) or "none close: a volunteer"
+        lines.append(f"if the answer does not help: {runners_up}")
     elif decision.action == "clarify":
         if decision.blocked_by:
             reason = "the top entry may not be answered (see above)"
         elif decision.confidence < s.answer_threshold:
             reason = f"{sure} < answer threshold {s.answer_threshold}"
         else:
-            reason = f"the top score {leads}, less than the {s.answer_ratio}x needed"
+            reason = (f"the top score {leads}, less than the {s.answer_ratio}x needed, and no "
+                      f"whole phrasing said with a {s.confidence_lead}x lead in confidence")
         why = (f"{reason}; top score {decision.score} >= clarify threshold "
                f"{s.clarify_threshold}: offering {', '.join(decision.offered)}")
     else:

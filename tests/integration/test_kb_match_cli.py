@@ -8,6 +8,10 @@ import textwrap
 import pytest
 
 from bot.cli import main
+from knowledge_base.cli_match import explain
+from knowledge_base.loader import load_kb
+from knowledge_base.matcher import Matcher
+from knowledge_base.settings import MatchSettings
 
 KB = """\
 category: tablet
@@ -71,6 +75,15 @@ def test_ask_explains_the_decision(kb_dir, capsys):
     assert "decision: answer printer-jam" in out
     assert "matched words: stampante, inceppa" in out
     assert "answer threshold" in out
+
+
+def test_ask_explains_an_answer_on_a_lead_in_confidence(kb_dir):
+    matcher = Matcher.build(load_kb(kb_dir), MatchSettings(answer_ratio=50.0))
+    decision = matcher.match("il tablet non si accende, la stampante sì")  # all of a phrasing
+    assert decision.action == "answer" and len(decision.candidates) == 2
+    lines = explain(matcher, decision)
+    assert "says all of one of its phrasings" in lines[-1]
+    assert "if the answer does not help: none close: a volunteer" in lines
 
 
 def test_ask_says_when_a_not_question_kept_the_entry_from_an_answer(kb_dir, capsys):
