@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` when run as a script
 
-from bot.actions import Action, Copy, Incoming, Send
+from bot.actions import Action, Copy, Incoming, Keep, Send
 from tests.e2e.fake_bot_api import FakeBotApi
 
 FIRST_PUPIL = 10_000_000
@@ -107,8 +107,11 @@ def _pupil_process(conn: Connection, questions: list[list[str]], onboard: bool) 
 class _InstantEngine:
     """Answers every update at once with a fixed text: what the adapter costs by itself."""
 
-    async def handle(self, incoming: Incoming) -> list[Action]:
-        return [Send(incoming.chat_id, "<b>Risposta</b> dalla FAQ.")]
+    async def handle(self, incoming: Incoming, keep: Keep | None = None) -> list[Action]:
+        actions: list[Action] = [Send(incoming.chat_id, "<b>Risposta</b> dalla FAQ.")]
+        if keep is not None:
+            await keep(actions)  # the outbox rows, in a transaction of their own here
+        return actions
 
     async def tick(self) -> list[Action]:
         return []

@@ -7,6 +7,7 @@ boundary small is what lets the conversation logic be tested fast and driven fro
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -84,13 +85,19 @@ class AnswerCallback:
 
 
 Action = Send | Edit | Copy | AnswerCallback
+Keep = Callable[[list[Action]], Awaitable[None]]
 
 
 class Engine(Protocol):
     """The conversation engine as the adapters (Telegram, console) see it."""
 
-    async def handle(self, incoming: Incoming) -> list[Action]:
-        """Everything to do for one update; state is committed before this returns."""
+    async def handle(self, incoming: Incoming, keep: Keep | None = None) -> list[Action]:
+        """Everything to do for one update; state is committed before this returns.
+
+        `keep` is called with the actions just before that commit and inside the same
+        transaction (the Telegram adapter stores them in its outbox there); if it fails, the
+        update is rolled back like any failure. An engine may also return without calling it.
+        """
 
     async def tick(self) -> list[Action]:
         """Run the escalation sweeper (called periodically by the adapter's job queue)."""

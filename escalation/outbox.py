@@ -5,6 +5,10 @@ accepted it, so neither a crash nor an outage of Telegram loses a relayed messag
 Each chat is a queue: only its oldest pending row may go out, so a message that has to wait
 for a retry holds back the later ones instead of being overtaken. The rows are plain JSON
 (what to call, with what): this module knows nothing of Telegram.
+
+`add` joins the unit of work of the update being handled (escalation.transactions) when it
+is called inside one on the same database: the replies are then committed with the update's
+changes or not at all, and no reply is lost to a crash between the two.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.models import OutboxMessage
+from escalation.transactions import Transactions
 
 MAX_ERROR_CHARS = 255
 
@@ -56,7 +61,7 @@ def _wall_clock() -> datetime:
 
 
 class Outbox:
-    """The outbox table, one short transaction per call."""
+    """The outbox table, one short transaction per call (`add` may join the update's)."""
 
     def __init__(
         self,
@@ -65,10 +70,12 @@ class Outbox:
     ) -> None:
         # Retries wait for Telegram in real time: tests pass a fake clock only to the engine.
         self._sessions = sessions
+        self._transactions = Transactions(sessions)
         self._clock = clock
 
     async def add(self, items: Sequence[Outgoing]) -> Added:
-        """Queue `items`, all or none, behind whatever their chats already wait for."""
+        """Queue `items`, all or none, behind whatever their chats already wait for; inside a
+        unit of work, as part of it."""
         if not items:
             return Added([], frozenset())
         now = self._clock()
@@ -84,7 +91,7 @@ class Outbox:
             }
             for item in items
         ]
-        async with self._sessions.begin() as session:  # plain statements: this is per reply
+        async with self._transactions.session() as session:  # plain statements: per reply
             waiting = frozenset(
                 await session.scalars(
                     select(OutboxMessage.chat_id)

@@ -8,8 +8,9 @@ redelivery is handled afresh. A call made outside a unit of work (the CLI, a tes
 bot's `sent` callback) runs in a short transaction of its own.
 
 The shared session is kept in a context variable: every asyncio task has its own copy, so
-two updates handled at the same time never share a session. It is shared only by stores
-built on the same session factory, i.e. the same database.
+two updates handled at the same time never share a session. It is shared by every store on
+the same database engine, whichever session factory it was given (the Telegram adapter's
+outbox stores an update's replies in the update's own transaction that way).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 Sessions = async_sessionmaker[AsyncSession]
 
-_current: ContextVar[tuple[Sessions, AsyncSession] | None] = ContextVar(
+_current: ContextVar[tuple[Any, AsyncSession] | None] = ContextVar(
     "escalation_unit_of_work", default=None
 )
 
@@ -32,10 +34,11 @@ class Transactions:
 
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
+        self._database = sessions.kw.get("bind") or sessions
 
     def _shared(self) -> AsyncSession | None:
         current = _current.get()
-        return current[1] if current is not None and current[0] is self._sessions else None
+        return current[1] if current is not None and current[0] is self._database else None
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[None]:
@@ -44,7 +47,7 @@ class Transactions:
             yield
             return
         async with self._sessions() as session, session.begin():
-            token = _current.set((self._sessions, session))
+            token = _current.set((self._database, session))
             try:
                 yield
             finally:

@@ -4,8 +4,9 @@ Order matters and is written once, here: redeliveries and group chats first, the
 users (whose messages still pass when safeguarding recognises them), floods and over-long
 messages, then button presses, commands, and finally ordinary messages, where safeguarding
 is checked before anything else reads the text. An update is one transaction, committed
-before the replies go out; whatever goes wrong, all of it is rolled back, the user gets at
-most one kind reply and the error is logged for the developers.
+before the replies go out (the adapter's outbox rows with it); whatever goes wrong, all of it
+is rolled back, the user gets at most one kind reply and the error is logged for the
+developers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.actions import Action, AnswerCallback, Copy, Incoming, Kind, Send
+from bot.actions import Action, AnswerCallback, Copy, Incoming, Keep, Kind, Send
 from bot.engine import (
     coordinator,
     effects,
@@ -117,11 +118,14 @@ class ConversationEngine:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def handle(self, incoming: Incoming) -> list[Action]:
+    async def handle(self, incoming: Incoming, keep: Keep | None = None) -> list[Action]:
         lang = _language_hint(incoming)
         try:
             async with self.deps.store.transaction():  # commits once, before the bot replies
-                return await self._handle(incoming)
+                actions = await self._handle(incoming)
+                if keep is not None:
+                    await keep(actions)  # the replies commit with the update, or neither
+                return actions
         except EscalationError as error:  # a refusal with its own words (a stale ticket ...)
             logger.info("Update %s refused: %s", incoming.update_id, error)
             known = self.deps.texts.has(lang, error.key)

@@ -11,10 +11,9 @@ What survives what: PTB confirms a polled update to Telegram when it fetches the
 before handling it, and on SIGTERM it handles every update already fetched before it stops.
 So a stop or redeploy loses nothing; a hard crash (kill -9, power) can lose the updates
 fetched but not yet handled, and the pupil has to write again. An update is handled in one
-database transaction, its claim on the update id included: Telegram redelivering it is
-ignored once handled, handled afresh if it failed. Its replies are in the outbox as soon as
-that transaction committed (a crash in the milliseconds between the two loses them); from
-there on they are sent at least once, in order per chat, across restarts.
+database transaction, its claim on the update id and its replies' outbox rows included:
+Telegram redelivering it is ignored once handled, handled afresh if it failed. From that
+commit on the replies are sent at least once, in order per chat, across restarts.
 
 Building and attaching are two steps because `helpdesk run` can only assemble the engine once
 the bot knows its own username (from getMe, when the Application initialises).
@@ -101,12 +100,13 @@ def attach(
     courier = Courier(application.bot, engine, tag, outbox, backoff)
 
     async def on_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Convert, let the engine decide (it commits), then reply."""
+        """Convert, let the engine decide (it commits, the replies' outbox rows with it),
+        then reply."""
         if not isinstance(update, Update):
             return
         incoming = to_incoming(update, context.bot.username)
         if incoming is not None:
-            await courier.deliver(await engine.handle(incoming))
+            await courier.serve(incoming)
 
     async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
         """Escalate unanswered pings: the timers live in the database, this only wakes them."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -32,10 +32,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.actions import Action, AnswerCallback, Copy, Edit, Engine, Keyboard, Send
+from bot.actions import Action, AnswerCallback, Copy, Edit, Engine, Incoming, Keyboard, Send
 from bot.telegram.outgoing import Owed, from_outgoing, to_outgoing
 from bot.telegram.pseudonym import ChatTagger
-from escalation.outbox import Outbox, Queued
+from escalation.outbox import Added, Outbox, Outgoing, Queued
 
 logger = logging.getLogger(__name__)
 
@@ -74,28 +74,70 @@ class Courier:
         # One sender per chat at a time. A lock per chat that ever wrote: a few hundred bytes
         # each, and nothing a restart must keep.
         self._busy: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._reserved: Counter[int] = Counter()  # chats whose new rows an update will send
+
+    async def serve(self, incoming: Incoming) -> None:
+        """Let the engine handle `incoming`, its replies stored in the outbox inside the
+        update's own transaction, then answer and send them."""
+        kept: list[tuple[list[Action], list[Outgoing], Added, _Reservation]] = []
+
+        async def keep(actions: list[Action]) -> None:
+            owed = [action for action in actions if not isinstance(action, AnswerCallback)]
+            rows = [row for action in owed for row in to_outgoing(action)]
+            added = await self._outbox.add(rows)
+            # Committed rows are visible to the drain: it keeps off until we hold the chats.
+            kept.append((actions, rows, added, _Reservation(self._reserved, rows)))
+
+        try:
+            actions = await self._engine.handle(incoming, keep)
+            if not kept or kept[0][0] is not actions:  # not kept, or rolled back after all
+                await self.deliver(actions)
+                return
+            _, rows, added, reservation = kept[0]
+            await self._answer_presses(actions)
+            await self._send_queued(rows, added, reservation)
+        finally:
+            for *_, reservation in kept:
+                reservation.release()
 
     async def deliver(self, actions: Iterable[Action]) -> None:
         """Answer button presses, queue everything else, then send what the chats can take."""
+        owed = await self._answer_presses(actions)
+        await self._send_queued([row for action in owed for row in to_outgoing(action)])
+
+    async def _answer_presses(self, actions: Iterable[Action]) -> list[Owed]:
+        """Answer the button presses among `actions` (never stored); the others, in order."""
         owed: list[Owed] = []
         for action in actions:
             if isinstance(action, AnswerCallback):
                 await self._answer(action)
             else:
                 owed.append(action)
-        rows = [row for action in owed for row in to_outgoing(action)]
+        return owed
+
+    async def _send_queued(
+        self,
+        rows: list[Outgoing],
+        added: Added | None = None,
+        reservation: _Reservation | None = None,
+    ) -> None:
+        """Send `rows` once their chats are ours, queueing them first unless `added` says
+        they already are (then `reservation` kept the drain off them until now)."""
         chats = sorted({row.chat_id for row in rows})  # one order of locking: no deadlock
         async with AsyncExitStack() as holding:
             for chat_id in chats:
                 await holding.enter_async_context(self._busy[chat_id])
-            try:
-                added = await self._outbox.add(rows)
-            except SQLAlchemyError as error:
-                logger.error("Outbox unavailable (%s): sending once, directly",
-                             type(error).__name__)
-                for row in rows:
-                    await self._attempt_once(from_outgoing(row))
-                return
+            if reservation is not None:
+                reservation.release()
+            if added is None:
+                try:
+                    added = await self._outbox.add(rows)
+                except SQLAlchemyError as error:
+                    logger.error("Outbox unavailable (%s): sending once, directly",
+                                 type(error).__name__)
+                    for row in rows:
+                        await self._attempt_once(from_outgoing(row))
+                    return
             for chat_id in chats:
                 if chat_id in added.behind:
                     await self._send_due(chat_id)
@@ -104,16 +146,25 @@ class Courier:
 
     async def drain(self) -> None:
         """Send whatever is due in every chat: after a restart, and on a timer for retries."""
-        chats = [c for c in await self._outbox.due_chats() if not self._busy[c].locked()]
+        chats = [c for c in await self._outbox.due_chats() if not self._taken(c)]
         await asyncio.gather(*(self.flush(chat) for chat in chats))  # a busy chat: its sender
 
     async def flush(self, chat_id: int) -> None:
-        """Send the chat's due calls in order, until one has to wait or none is left."""
+        """Send the chat's due calls in order, until one has to wait or none is left, or an
+        update's sender is about to take the chat over."""
         async with self._busy[chat_id]:  # the update handler and the drain job may meet
-            await self._send_due(chat_id)
+            await self._send_due(chat_id, yielding=True)
 
-    async def _send_due(self, chat_id: int) -> None:
+    def _taken(self, chat_id: int) -> bool:
+        return self._busy[chat_id].locked() or chat_id in self._reserved
+
+    async def _send_due(self, chat_id: int, *, yielding: bool = False) -> None:
+        """Send from the head of the chat's queue; `yielding` (the drain) stops as soon as an
+        update's sender reserved the chat, checked after each read: what it read may be that
+        sender's rows."""
         while (queued := await self._outbox.head(chat_id)) is not None:
+            if yielding and chat_id in self._reserved:
+                return
             if not await self._try(queued):
                 return
 
@@ -223,6 +274,24 @@ class Courier:
 
     def _recipient(self, action: Owed) -> str:
         return self._tag(action.to_chat_id if isinstance(action, Copy) else action.chat_id)
+
+
+class _Reservation:
+    """Chats whose just committed rows an update's sender is about to send: the drain must
+    not send them first (they would go twice)."""
+
+    def __init__(self, counts: Counter[int], rows: list[Outgoing]) -> None:
+        self._counts = counts
+        self._chats = {row.chat_id for row in rows}
+        counts.update(self._chats)
+
+    def release(self) -> None:
+        """Once; calling it again does nothing."""
+        chats, self._chats = self._chats, set()
+        for chat_id in chats:
+            self._counts[chat_id] -= 1
+            if not self._counts[chat_id]:
+                del self._counts[chat_id]
 
 
 def _seconds(error: RetryAfter) -> float:

@@ -20,6 +20,7 @@ from bot.actions import (
     Copy,
     Edit,
     Incoming,
+    Keep,
     Kind,
     Send,
 )
@@ -41,9 +42,9 @@ class ScriptedEngine:
         self.due: list[Action] = []  # what the next sweep returns
         self.sweep_fails = False  # the next sweep raises (the database went away, say)
 
-    async def handle(self, incoming: Incoming) -> list[Action]:
+    async def handle(self, incoming: Incoming, keep: Keep | None = None) -> list[Action]:
         self.incoming.append(incoming)
-        return self.script(incoming)
+        return self.script(incoming)  # never keeps: the adapter then stores the replies itself
 
     async def tick(self) -> list[Action]:
         if self.sweep_fails:

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.actions import Incoming, Kind, Send
+from bot.actions import Action, Incoming, Kind, Send
 from bot.engine.deps import Knowledge
 from escalation.api import Outcome
 from escalation.models import ProcessedUpdate, QuestionLog, User
+from escalation.outbox import Outbox, Outgoing
 from tests.conftest import Desk
 from tests.integration.engine_harness import PUPIL, shipped_knowledge, small_world, world
 
@@ -101,3 +102,38 @@ async def test_calls_outside_a_transaction_commit_on_their_own(desk: Desk):
     async with desk.sessions() as session:
         logged = await session.get(QuestionLog, question)
     assert (logged.user_id, logged.outcome) == (user.id, Outcome.ANSWERED)
+
+
+async def test_what_the_adapter_keeps_commits_with_the_update_in_its_one_transaction(
+    desk: Desk, engine: AsyncEngine, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    outbox = Outbox(desk.sessions)  # a session factory of its own, on the same database
+    update = Incoming(779, PUPIL, Kind.TEXT, text="il tablet non si accende", message_id=7)
+
+    async def keep(actions: list[Action]) -> None:
+        rows = [Outgoing(a.chat_id, "send", {"text": a.text}) for a in actions]
+        await outbox.add(rows)
+
+    with commits(engine) as seen:
+        actions = await chat.engine.handle(update, keep)
+    assert len(seen) == 1
+    assert [(q.chat_id, q.payload["text"]) for q in await outbox.pending()] == [
+        (PUPIL, actions[0].text)
+    ]
+
+
+async def test_a_failing_keep_rolls_the_update_back_and_its_redelivery_is_handled_again(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    update = Incoming(780, PUPIL, Kind.TEXT, text="il tablet non si accende", message_id=8)
+    error = chat.engine.deps.texts.get("it", "common.error")
+
+    async def broken_keep(actions: list[Action]) -> None:
+        raise RuntimeError("outbox bug")
+
+    assert await chat.engine.handle(update, broken_keep) == [Send(PUPIL, error)]
+    assert await count(desk, select(func.count()).select_from(ProcessedUpdate)) == 0
+    assert await count(desk, select(func.count()).select_from(QuestionLog)) == 0
+    assert "accensione" in (await chat.engine.handle(update))[0].text  # handled afresh
