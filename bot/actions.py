@@ -40,6 +40,12 @@ class Incoming:
     reply_to_message_id: int | None = None
     language_code: str | None = None  # the Telegram client's language, a hint for new users
 
+    def __post_init__(self) -> None:
+        # PostgreSQL refuses NUL in text, so a NUL would fail every write of this update and
+        # the user would get an error instead of an answer; a NUL carries no meaning anyway.
+        if self.text is not None and "\x00" in self.text:
+            object.__setattr__(self, "text", self.text.replace("\x00", ""))
+
 
 @dataclass(frozen=True, slots=True)
 class Button:

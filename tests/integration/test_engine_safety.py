@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.actions import AnswerCallback, Kind, Send
 from escalation.api import Priority
-from escalation.models import Ticket, User
+from escalation.models import QuestionLog, Ticket, User
 from tests.conftest import Desk
 from tests.integration.engine_harness import PUPIL, small_world
 
@@ -108,3 +108,13 @@ async def test_odd_input_never_raises(desk: Desk, tmp_path: Path):
     for kind in Kind:
         actions = await chat.incoming(PUPIL + 5, kind)
         assert len([a for a in actions if not isinstance(a, AnswerCallback)]) <= 1
+
+
+async def test_a_nul_character_is_dropped_not_an_error(desk: Desk, tmp_path: Path):
+    """PostgreSQL refuses NUL in text: the question is still logged and answered."""
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "il tablet non\x00 si accende")
+    assert chat.last(PUPIL).text == "<b>Tieni premuto</b> il tasto di accensione per 15 secondi."
+    async with desk.sessions() as session:
+        [logged] = (await session.scalars(select(QuestionLog.text))).all()
+    assert logged == "il tablet non si accende"
