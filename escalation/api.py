@@ -189,6 +189,7 @@ class Stats:
 class FrequentQuestion:
     text: str
     count: int
+    suggested: tuple[str, ...] = ()  # the entries the bot offered for it, most often first
 
 
 class UserStore(Protocol):

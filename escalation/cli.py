@@ -4,6 +4,7 @@
     helpdesk db purge [--days 30]             forget texts of finished tickets older than that
     helpdesk tickets list [--status offered]  the latest tickets, one line each
     helpdesk tickets show T-0042              one ticket with its offers and audit trail
+    helpdesk gaps [--days 7] [--cases]        what users asked that the FAQ did not solve
 
 The database is `--database-url`, else $DATABASE_URL, else the SQLite file helpdesk.sqlite3;
 `postgresql://...` URLs are fine (the async driver is chosen for you). Exit status 0 on
@@ -14,17 +15,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from escalation import cli_rota
-from escalation.api import TicketStatus
+from escalation.api import FrequentQuestion, TicketStatus
 from escalation.dburl import DEFAULT_DATABASE_URL
 from escalation.dburl import database_url as configured_url
 
 LIST_LIMIT = 50
+GAPS_LIMIT = 30
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -57,6 +60,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     show = ticket_commands.add_parser("show", parents=[url], help="one ticket in detail")
     show.add_argument("number", help="the ticket number, e.g. T-0042")
     show.set_defaults(handler=lambda args: _run(args, _show_ticket))
+
+    gaps = commands.add_parser(
+        "gaps", parents=[url], help="what users asked that the FAQ did not solve",
+        description="The questions handed to a volunteer or marked not solved, the same words "
+        "counted together, most frequent first: the FAQ's gaps.",
+    )
+    gaps.add_argument("--days", type=_days, default=7, help="look this many days back (7)")
+    gaps.add_argument("--limit", type=int, default=GAPS_LIMIT,
+                      help=f"at most this many questions ({GAPS_LIMIT})")
+    gaps.add_argument("--cases", action="store_true",
+                      help="print them as regression cases to label (for `helpdesk kb test`)")
+    gaps.set_defaults(handler=lambda args: _run(args, _gaps))
 
 
 def _days(text: str) -> int:
@@ -171,6 +186,42 @@ async def _show_ticket(sessions: Any, args: argparse.Namespace) -> int:
         for entry in audit:
             print(f"  {entry.at:%H:%M:%S} {entry.actor} {entry.action} {entry.details or ''}")
     return 0
+
+
+async def _gaps(sessions: Any, args: argparse.Namespace) -> int:
+    from escalation.stats import unanswered_since
+
+    since = datetime.now(UTC) - timedelta(days=args.days)
+    async with sessions() as session:
+        gaps = await unanswered_since(session, since, args.limit)
+    if args.cases:
+        print(_as_cases(gaps, args.days))
+        return 0
+    if not gaps:
+        print(f"no unsolved questions in the last {args.days} day(s)")
+        return 0
+    print(f"unsolved questions in the last {args.days} day(s), most frequent first:")
+    for gap in gaps:
+        tried = f"  (the bot suggested {', '.join(gap.suggested)})" if gap.suggested else ""
+        print(f"{gap.count:>5}x  {_clip(gap.text)}{tried}")
+    return 0
+
+
+def _as_cases(gaps: Sequence[FrequentQuestion], days: int) -> str:
+    """A regression cases file to finish by hand: every `expect` needs a maintainer's word."""
+    lines = [
+        f"# Unsolved questions of the last {days} day(s), from `helpdesk gaps --cases`.",
+        "# For each: set `expect` to the entry that should answer it (add the entry to the FAQ",
+        "# first if none does), or leave null if the bot must not answer it; then run",
+        "# `helpdesk kb test THIS_FILE`.",
+    ]
+    for gap in gaps:
+        lines.append(f"- query: {json.dumps(gap.text, ensure_ascii=False)}")
+        note = f"asked {gap.count}x"
+        if gap.suggested:
+            note += f"; the bot suggested {', '.join(gap.suggested)}"
+        lines.append(f"  expect: null  # TODO: {note}")
+    return "\n".join(lines)
 
 
 def _clip(text: str | None, width: int = 60) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from escalation.api import FrequentQuestion, Outcome, Stats, TicketStatus
 from escalation.models import QuestionLog, Ticket
+from knowledge_base.normalise import words
 
 ANSWERED_BY_BOT = (Outcome.ANSWERED, Outcome.CLARIFIED, Outcome.SOLVED)
 UNANSWERED = (Outcome.ESCALATED, Outcome.NOT_SOLVED)
@@ -75,22 +76,43 @@ async def coordinator_stats(session: AsyncSession, now: datetime, zone: ZoneInfo
 async def frequent_unanswered(
     session: AsyncSession, now: datetime, zone: ZoneInfo, limit: int
 ) -> tuple[FrequentQuestion, ...]:
-    """This week's escalated or not-solved questions, the same text (ignoring case and
-    spacing) counted together, most frequent first."""
+    """This week's escalated or not-solved questions (/nonrisposte)."""
     _, week = day_and_week_start(now, zone)
-    texts = await session.scalars(
-        select(QuestionLog.text).where(
-            QuestionLog.at >= week,
+    return await unanswered_since(session, week, limit)
+
+
+async def unanswered_since(
+    session: AsyncSession, since: datetime, limit: int
+) -> tuple[FrequentQuestion, ...]:
+    """Escalated or not-solved questions since `since`, most frequent first.
+
+    Counted by their words, so "Il WIFI non va!!" and "il wifi non va" are one gap; each
+    keeps its first spelling and the entries the bot suggested for it, most often first,
+    which tells a maintainer whether an entry is missing or an existing one misleads.
+    """
+    rows = await session.execute(
+        select(QuestionLog.text, QuestionLog.entry_id)
+        .where(
+            QuestionLog.at >= since,
             QuestionLog.outcome.in_(UNANSWERED),
             QuestionLog.text.is_not(None),
         )
+        .order_by(QuestionLog.id)
     )
     counts: Counter[str] = Counter()
     first_spelling: dict[str, str] = {}
-    for text in texts:
-        key = " ".join(text.split()).casefold()
+    suggested: dict[str, Counter[str]] = {}
+    for text, entry_id in rows:
+        key = " ".join(words(text)) or " ".join(text.split()).casefold()
         counts[key] += 1
-        first_spelling.setdefault(key, text.strip())
+        first_spelling.setdefault(key, " ".join(text.split()))
+        if entry_id:
+            suggested.setdefault(key, Counter())[entry_id] += 1
     return tuple(
-        FrequentQuestion(first_spelling[key], count) for key, count in counts.most_common(limit)
+        FrequentQuestion(
+            first_spelling[key],
+            count,
+            tuple(entry for entry, _ in suggested.get(key, Counter()).most_common()),
+        )
+        for key, count in counts.most_common(limit)
     )
