@@ -6,7 +6,10 @@ written in tidy sentences. Both sides go through the same steps so that they mee
 1. `words`: lower case, accents stripped, English contractions opened ("won't" -> "will not"),
    emojis and punctuation dropped, stretched letters folded ("nooo" -> "no"), short hyphenated
    words joined ("wi-fi" -> "wifi").
-2. chat abbreviations expanded from the language's lexicon ("nn" -> "non", "pls" -> "please").
+2. chat abbreviations expanded from the language's lexicon ("nn" -> "non", "pls" -> "please"),
+   then the lexicon's expressions said in plain words ("non parte" -> "non si accende",
+   "ci mette una vita" -> "lento"): a synonym group folds onto one term, which would lose
+   the negation, an expression becomes several words.
 3. every word stemmed (Snowball), so "accende", "accendere" and "accendeva" meet.
 4. synonym groups folded onto one term: the KB's own `_synonyms.yaml` first, then the small
    generic lexicon; a group member may be several words ("sign in").
@@ -54,6 +57,7 @@ class Lexicon:
 
     stopwords: frozenset[str] = frozenset()
     abbreviations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    expressions: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     synonyms: tuple[tuple[str, ...], ...] = ()
 
 
@@ -75,6 +79,10 @@ def load_lexicon(lang: str) -> Lexicon:
         stopwords=frozenset(str(w) for w in data.get("stopwords") or ()),
         abbreviations={
             str(k): tuple(words(str(v))) for k, v in (data.get("abbreviations") or {}).items()
+        },
+        expressions={
+            tuple(words(str(k))): tuple(words(str(v)))
+            for k, v in (data.get("expressions") or {}).items()
         },
         synonyms=tuple(tuple(str(w) for w in group) for group in data.get("synonyms") or ()),
     )
@@ -128,6 +136,12 @@ class Normaliser:
         self._longest_phrase = max((len(p) for p in self._phrases), default=1)
         self._phrase_starts = {p[0] for p in self._phrases if len(p) > 1}
         self._single = {p[0]: canonical for p, canonical in self._phrases.items() if len(p) == 1}
+        expressions = self.lexicon.expressions
+        self._longest_expression = max(map(len, expressions), default=0)
+        starts = {e[0] for e in expressions}
+        self._expression_starts = starts | {
+            word for word, expanded in self.lexicon.abbreviations.items() if starts & set(expanded)
+        }
 
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -158,6 +172,8 @@ class Normaliser:
     def terms(self, text: str) -> list[Term]:
         """All steps: the terms of `text`, in order, each with the word it came from."""
         tokens = _tokens(text)
+        if not self._expression_starts.isdisjoint(tokens):
+            tokens = self._say_expressions(tokens)
         found: list[Term] = []
         cached = self._words.get
         for token in tokens:
@@ -166,6 +182,29 @@ class Normaliser:
                 return self._terms_with_phrases(tokens)
             found += word.terms
         return found
+
+    def _say_expressions(self, tokens: list[str]) -> list[str]:
+        """The tokens with the lexicon's expressions replaced by their plain words (matched
+        after abbreviations are expanded, so "nn parte" is "non parte")."""
+        cached = self._words.get
+        plain = [p for token in tokens for p, _ in (cached(token) or self._analyse(token)).forms]
+        said: list[str] = []
+        i = 0
+        while i < len(plain):
+            size, replacement = (
+                self._expression_at(plain, i) if plain[i] in self._expression_starts else (1, None)
+            )
+            said.extend(replacement or plain[i : i + 1])
+            i += size
+        return said
+
+    def _expression_at(self, plain: list[str], start: int) -> tuple[int, tuple[str, ...] | None]:
+        """The longest expression starting at `start` and its plain words."""
+        for size in range(min(self._longest_expression, len(plain) - start), 1, -1):
+            replacement = self.lexicon.expressions.get(tuple(plain[start : start + size]))
+            if replacement is not None:
+                return size, replacement
+        return 1, None
 
     def _terms_with_phrases(self, tokens: list[str]) -> list[Term]:
         """`terms` for text where a synonym of several words ("sign in") may start."""

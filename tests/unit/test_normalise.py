@@ -40,6 +40,21 @@ def test_more_italian_chat_abbreviations_are_expanded():
     assert normalise("un prob cn il tablet", "it") == normalise("un problema con il tablet", "it")
 
 
+def test_expressions_are_said_in_plain_words_keeping_the_negation():
+    assert normalise("il tablet nn parte", "it") == normalise("il tablet non si accende", "it")
+    assert normalise("il tablet è mortooo", "it") == normalise("il tablet non si accende", "it")
+    assert normalise("ci mette una vita", "it") == normalise("è lento", "it")
+    assert normalise("my laptop is dead", "en") == normalise("my laptop won't turn on", "en")
+    assert normalise("it takes forever", "en") == normalise("it is slow", "en")
+
+
+def test_an_expression_needs_all_its_words():
+    assert normalise("da nessuna parte", "it") == ["nessun", "part"]
+    assert normalise("parte il video", "it") == normalise("parte video", "it")
+    terms = Normaliser("it").terms("nn parte")
+    assert [t.term for t in terms] == normalise("non si accende", "it")
+
+
 def test_a_word_split_in_two_is_one_word():
     assert normalise("il wi fi", "it") == normalise("il wifi", "it")
     assert normalise("the wi fi", "en") == normalise("the wifi", "en")
