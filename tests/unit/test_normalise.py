@@ -46,6 +46,12 @@ def test_expressions_are_said_in_plain_words_keeping_the_negation():
     assert normalise("ci mette una vita", "it") == normalise("è lento", "it")
     assert normalise("my laptop is dead", "en") == normalise("my laptop won't turn on", "en")
     assert normalise("it takes forever", "en") == normalise("it is slow", "en")
+    assert normalise("il tablet nn prende il wifi", "it") == normalise(
+        "il tablet non si collega al wifi", "it"
+    )
+    assert normalise("I can't get into my account", "en") == normalise(
+        "I can't log in to my account", "en"
+    )
 
 
 def test_an_expression_needs_all_its_words():
