@@ -39,6 +39,9 @@ DEFAULT_TIMEZONE = "Europe/Rome"
 DEFAULT_BEST_MATCH_COUNT = 2
 # How long a ticket may wait for someone to take it before it expires and its user is told.
 DEFAULT_EXPIRE_AFTER = timedelta(hours=72)
+# How long the volunteer who took a ticket may stay silent before a reminder; as long again
+# after it, and the ticket goes back to the chain.
+DEFAULT_FIRST_REPLY = timedelta(minutes=15)
 
 NotifyKind = Literal["best_match", "on_shift", "coordinators"]
 NOTIFY_KINDS: tuple[str, ...] = get_args(NotifyKind)
@@ -96,6 +99,8 @@ class Level:
 class EscalationPolicy:
     """The steps, run `rounds` times; then the ticket waits for the next shift, until it has
     waited `expire_after` without anyone taking it: then it expires and its user is told.
+    Whoever takes it has `first_reply` to write to the user, then a reminder and as long
+    again, then it is handed back to the chain.
 
     A ticket keeps the policy it opened with (`to_json` is stored on it), so editing the
     rota never changes an escalation already under way.
@@ -104,6 +109,7 @@ class EscalationPolicy:
     levels: tuple[Level, ...]
     rounds: int
     expire_after: timedelta = DEFAULT_EXPIRE_AFTER
+    first_reply: timedelta = DEFAULT_FIRST_REPLY
 
     @property
     def one_pass(self) -> timedelta:
@@ -122,6 +128,7 @@ class EscalationPolicy:
             ],
             "rounds": self.rounds,
             "expire_after_seconds": self.expire_after.total_seconds(),
+            "first_reply_seconds": self.first_reply.total_seconds(),
         }
 
     @classmethod
@@ -130,12 +137,14 @@ class EscalationPolicy:
             Level(item["notify"], item["count"], timedelta(seconds=item["timeout_seconds"]))
             for item in data["levels"]
         )
-        # Policies frozen before tickets could expire lack the field: they get the default.
+        # Policies frozen before these fields existed lack them: they get the defaults.
         expire_after = data.get("expire_after_seconds")
+        first_reply = data.get("first_reply_seconds")
         return cls(
             levels,
             data["rounds"],
             DEFAULT_EXPIRE_AFTER if expire_after is None else timedelta(seconds=expire_after),
+            DEFAULT_FIRST_REPLY if first_reply is None else timedelta(seconds=first_reply),
         )
 
 
@@ -353,7 +362,7 @@ _TOP = (("volunteers", "shifts"), ("timezone", "coordinators", "escalation", "qu
 _VOLUNTEER = (("name", "code", "languages"), ("schools", "skills"))
 _COORDINATOR = (("name", "code", "languages"), ())
 _SHIFT = (("day", "start", "end", "volunteers"), ())
-_ESCALATION = ((), ("levels", "rounds", "expire_after_hours"))
+_ESCALATION = ((), ("levels", "rounds", "expire_after_hours", "first_reply_minutes"))
 _LEVEL = (("notify", "timeout_minutes"), ("count",))
 _QUIET_HOURS = (("start", "end"), ())
 
@@ -551,7 +560,11 @@ class _RotaReader:
             rounds = self._whole_number(fields, ("escalation", "rounds")) or rounds
         where = ("escalation", "expire_after_hours")
         expire_after = self._duration(fields, where, "hours") or DEFAULT_EXPIRE_AFTER
-        policy = EscalationPolicy(levels, rounds, expire_after)
+        first_reply = (
+            self._duration(fields, ("escalation", "first_reply_minutes"), "minutes")
+            or DEFAULT_FIRST_REPLY
+        )
+        policy = EscalationPolicy(levels, rounds, expire_after, first_reply)
         if levels and expire_after < policy.one_pass:
             self._problem(
                 where if where[-1] in fields else ("escalation",),

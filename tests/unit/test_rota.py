@@ -135,6 +135,7 @@ escalation:
     - {notify: coordinators, timeout_minutes: 20}
   rounds: 3
   expire_after_hours: 36.5
+  first_reply_minutes: 7.5
 quiet_hours: {start: "22:00", end: "07:00"}
 """,
     )
@@ -146,6 +147,7 @@ quiet_hours: {start: "22:00", end: "07:00"}
         ),
         rounds=3,
         expire_after=timedelta(hours=36, minutes=30),
+        first_reply=timedelta(minutes=7, seconds=30),
     )
     assert str(rota.quiet_hours) == "22:00-07:00"
 
@@ -440,6 +442,48 @@ ERRORS = {
                 5,
                 "unknown field 'expire_after_hour' in escalation "
                 "(did you mean 'expire_after_hours'?)",
+            )
+        ],
+    ),
+    "first reply time not a positive number of minutes": (
+        """\
+        volunteers:
+          - {name: Ada Verdi, code: ADA-0001, languages: [it]}
+        shifts: []
+        escalation:
+          first_reply_minutes: -5
+        """,
+        [(5, "first_reply_minutes must be a number of minutes greater than 0, not the number -5")],
+    ),
+    "first reply time in words": (
+        """\
+        volunteers:
+          - {name: Ada Verdi, code: ADA-0001, languages: [it]}
+        shifts: []
+        escalation:
+          first_reply_minutes: quindici
+        """,
+        [
+            (
+                5,
+                "first_reply_minutes must be a number of minutes greater than 0, "
+                "not the text 'quindici'",
+            )
+        ],
+    ),
+    "first reply time misspelt": (
+        """\
+        volunteers:
+          - {name: Ada Verdi, code: ADA-0001, languages: [it]}
+        shifts: []
+        escalation:
+          first_response_minutes: 10
+        """,
+        [
+            (
+                5,
+                "unknown field 'first_response_minutes' in escalation "
+                "(did you mean 'first_reply_minutes'?)",
             )
         ],
     ),
@@ -801,6 +845,7 @@ def test_instants_without_a_timezone_are_refused():
             ),
             rounds=4,
             expire_after=timedelta(hours=12),
+            first_reply=timedelta(minutes=4),
         ),
     ],
 )
@@ -819,6 +864,7 @@ def test_the_default_policy_is_the_documented_one():
         ],
         "rounds": 2,
         "expire_after_seconds": 72 * 3600.0,
+        "first_reply_seconds": 15 * 60.0,
     }
 
 
@@ -827,6 +873,17 @@ def test_a_policy_frozen_before_tickets_could_expire_gets_the_default_expiry():
     del stored["expire_after_seconds"]
 
     assert EscalationPolicy.from_json(stored).expire_after == timedelta(hours=72)
+
+
+def test_a_policy_frozen_before_replies_were_watched_gets_the_default_first_reply_time():
+    stored = DEFAULT_POLICY.to_json()
+    del stored["first_reply_seconds"]
+
+    assert EscalationPolicy.from_json(stored).first_reply == timedelta(minutes=15)
+
+
+def test_the_shipped_rota_gives_volunteers_15_minutes_to_write_first():
+    assert load_rota(SHIPPED_ROTA).policy.first_reply == timedelta(minutes=15)
 
 
 def test_an_expiry_shorter_than_the_escalation_is_a_warning(tmp_path):

@@ -28,7 +28,7 @@ def test_check_passes_the_shipped_rota_and_shows_its_warning(capsys):
 
     assert code == 0
     assert lines == [
-        f"{SHIPPED_ROTA}:162: warning: no shift on sun: questions asked then wait for the next "
+        f"{SHIPPED_ROTA}:171: warning: no shift on sun: questions asked then wait for the next "
         "shift",
         f"{SHIPPED_ROTA}: OK: 13 volunteers, 3 coordinators, 11 shifts; 1 warning",
     ]
@@ -42,7 +42,7 @@ def test_check_warns_about_schools_users_cannot_pick(tmp_path, capsys):
 
     assert code == 0
     assert lines[0] == (
-        f"{SHIPPED_ROTA}:87: warning: school 'Scuola primaria Via Dolci' is not one users can "
+        f"{SHIPPED_ROTA}:96: warning: school 'Scuola primaria Via Dolci' is not one users can "
         "pick, so it never matches theirs"
     )
     assert lines[-1] == f"{SHIPPED_ROTA}: OK: 13 volunteers, 3 coordinators, 11 shifts; 10 warnings"
