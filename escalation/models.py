@@ -175,14 +175,28 @@ class Offer(Base):
     answered_at: Mapped[datetime | None]
 
 
+class TimerKind(StrEnum):
+    """What a ticket's timer watches: the chain while nobody has taken it, then its taker."""
+
+    CHAIN = "chain"  # when due, the chain moves on (level and round say where it was)
+    REPLY_REMINDER = "reply_reminder"  # the taker has not written yet: remind them
+    REPLY_DEADLINE = "reply_deadline"  # still nothing after the reminder: hand the ticket back
+
+
 class AckTimer(Base):
-    """The one pending acknowledgement of a ticket: when it is due the chain moves on."""
+    """The one pending timer of a ticket: its acknowledgement, or its taker's first reply.
+
+    Claimed by the sweeper when due, whatever its kind (see `escalation.sweeper`).
+    """
 
     __tablename__ = "ack_timers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("tickets.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(
+        String(16), default=TimerKind.CHAIN.value, server_default=TimerKind.CHAIN.value
     )
     due_at: Mapped[datetime] = mapped_column(index=True)
     level: Mapped[int]

@@ -2,8 +2,9 @@
 
 `chain.next_step` decides from plain data (`chain_input` reads it from the database); this
 module stores the decision for a ticket that its caller has locked, and returns the pings and
-notices the bot must send. Used when a ticket opens, is passed or released, and by the sweeper
-(which is also what expires a ticket nobody took in time: its timer falls due then).
+notices the bot must send. Used when a ticket opens, is passed or released (`hand_back`), and
+by the sweeper (which is also what expires a ticket nobody took in time: its timer falls due
+then).
 """
 
 from __future__ import annotations
@@ -108,6 +109,18 @@ async def escalate(
     await session.flush()
     view = ticket_view(ticket)
     return Effects(pings=tuple(Ping(o.id, o.chat_id, view, o.level) for o in offers))
+
+
+async def hand_back(session: AsyncSession, ticket: Ticket, now: datetime, rota: Rota) -> Effects:
+    """A locked ticket in progress goes back to the chain, from its first level: released
+    by its volunteer, or by the sweeper when they never wrote. Its user hears it; it gets a
+    new expiry; whoever held it is never offered it again (their offer stays `taken`)."""
+    ticket.status = lifecycle.transition(ticket.status, TicketStatus.RELEASED)
+    ticket.volunteer_id = None
+    ticket.expires_at = expiry(EscalationPolicy.from_json(ticket.policy), ticket.priority, now)
+    notices = await user_notice(session, ticket, "ticket.released")
+    effects = await escalate(session, ticket, chain.START, now, rota, tell_user_if_waiting=True)
+    return Effects(notices=notices).merge(effects)
 
 
 def expiry(policy: EscalationPolicy, priority: str, waiting_since: datetime) -> datetime | None:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from escalation import chain, lifecycle, offers, relaying, stats, sweeper
+from escalation import chain, lifecycle, offers, relaying, reply_watch, stats, sweeper
 from escalation.api import (
     Effects,
     EscalationError,
@@ -42,6 +42,7 @@ from escalation.models import (
     OfferState,
     Ticket,
     TicketMessage,
+    TimerKind,
     User,
     Volunteer,
 )
@@ -63,7 +64,7 @@ from escalation.queries import (
     utc_now,
     volunteer_for_chat,
 )
-from escalation.rota import EscalationPolicy, Rota
+from escalation.rota import Rota
 from escalation.transactions import Sessions, Transactions
 from escalation.views import ticket_number, ticket_view, volunteer_view
 
@@ -275,6 +276,7 @@ class SqlEscalationService:
                 )
             edits += await supersede_live_offers(session, ticket, view, now, "taken_by_other")
             await session.execute(delete(AckTimer).where(AckTimer.ticket_id == ticket.id))
+            reply_watch.watch(session, ticket, now)  # they must write to the user in time
             audit(session, now, actor(volunteer), "taken", ticket)
             user = await session.get(User, ticket.user_id) if ticket.user_id else None
             notices = (
@@ -325,17 +327,8 @@ class SqlEscalationService:
             volunteer = await require_volunteer(session, volunteer_chat_id)
             ticket = await lock_ticket(session, ticket_id)
             require_assignee(ticket, volunteer)
-            ticket.status = lifecycle.transition(ticket.status, TicketStatus.RELEASED)
-            ticket.volunteer_id = None
-            ticket.expires_at = offers.expiry(
-                EscalationPolicy.from_json(ticket.policy), ticket.priority, now
-            )
             audit(session, now, actor(volunteer), "released", ticket)
-            notices = await user_notice(session, ticket, "ticket.released")
-            effects = await offers.escalate(
-                session, ticket, chain.START, now, rota, tell_user_if_waiting=True
-            )
-            return Effects(notices=notices).merge(effects)
+            return await offers.hand_back(session, ticket, now, rota)
 
     async def make_urgent(self, ticket_id: int) -> Effects:
         """Safeguarding in a ticket already open: the coordinators hear at once, at any hour.
@@ -484,7 +477,8 @@ class SqlEscalationService:
     async def _fire_timer(
         self, session: AsyncSession, timer_id: int, worker: str, now: datetime
     ) -> Effects:
-        """Move on the chain of a claimed timer's ticket, unless the timer has gone stale."""
+        """Move on the chain of a claimed timer's ticket, or watch its taker's first reply
+        (`reply_watch`), unless the timer has gone stale."""
         ticket_id = await session.scalar(select(AckTimer.ticket_id).where(AckTimer.id == timer_id))
         if ticket_id is None:
             return Effects()  # taken or closed since it was claimed
@@ -496,6 +490,8 @@ class SqlEscalationService:
         )
         if timer is None:
             return Effects()  # another sweeper reclaimed it after our claim went stale
+        if timer.kind != TimerKind.CHAIN:
+            return await reply_watch.fire(session, ticket, timer, now, self._rota())
         position = chain.Position(timer.level, timer.round)
         current = chain.Position(ticket.current_level, ticket.current_round)
         if ticket.status not in lifecycle.AWAITING_VOLUNTEER or position != current:

@@ -1,4 +1,4 @@
-"""Claims the acknowledgement timers that are due and moves their tickets' chains on.
+"""Claims the tickets' timers that are due and moves their chains on (or their takers).
 
 Several sweepers (bot processes, a cron job) may run against one database. A timer is
 claimed before it is worked on: on PostgreSQL with `SELECT ... FOR UPDATE SKIP LOCKED`, so
@@ -8,7 +8,8 @@ handled in its own transaction, which rechecks the claim: a sweeper that stalled
 than CLAIM_TTL loses its timers to the next sweeper and its late work is ignored, so a crash
 between claim and work delays a ticket but never drops it. A ticket's expiry is a due time of
 its timer like any other (`chain` clamps the timer to it), so expiring a ticket and telling
-its user are claimed the same way: once, by one sweeper.
+its user are claimed the same way: once, by one sweeper. So are the timers that watch a
+taken ticket's first reply (`reply_watch`): one reminder, one hand-back.
 """
 
 from __future__ import annotations

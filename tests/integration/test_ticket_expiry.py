@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from escalation.api import Effects, Priority, TicketStatus
+from escalation.api import Effects, Priority, Sender, TicketStatus
 from escalation.models import AckTimer, AuditEntry, Offer, OfferState, Ticket
 from tests.conftest import TEST_POLICY, Desk, volunteer_chat
 from tests.integration.test_escalation_chain import sweepers_in_other_processes
@@ -110,6 +110,7 @@ async def test_a_released_ticket_gets_a_full_new_time_to_be_taken(desk: Desk):
     ticket, opened = await desk.service.open_ticket(await desk.user(), "tablet")
     helper = opened.pings[0].chat_id
     assert (await desk.service.take(ticket.id, helper)).won
+    await desk.service.relay(Sender.VOLUNTEER, helper, kind="text", text="ciao")  # not silent
     async with desk.sessions() as session:
         assert (await session.get(Ticket, ticket.id)).expires_at is None
     desk.clock.advance(hours=3)  # long past the first expiry: a taken ticket does not expire
