@@ -66,8 +66,10 @@ async def escalate(
             ticket.status = lifecycle.transition(ticket.status, TicketStatus.OPEN)
         audit(session, now, SYSTEM, "waiting", ticket, **details)
         notices = await exhausted_notices(session, ticket, step, rota)
-        # once per stretch of pings: not again when a new shift brought nobody new to ping
-        if tell_user_if_waiting or (step.exhausted and after != chain.START):
+        # once per stretch of pings: not again when a new shift brought nobody new to ping;
+        # never for an urgent ticket: the child has the helplines and was promised an adult
+        urgent = ticket.priority == Priority.URGENT
+        if not urgent and (tell_user_if_waiting or (step.exhausted and after != chain.START)):
             notices += await user_notice(
                 session,
                 ticket,

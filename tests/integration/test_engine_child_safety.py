@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions import Copy, Kind, Send
 from bot.safeguarding import SafeguardingDetector, Trigger
 from escalation.api import Priority, TicketStatus
 from escalation.models import AuditEntry, Ticket
-from tests.conftest import Desk
+from escalation.service import SqlEscalationService
+from escalation.users import SqlUserStore
+from tests.conftest import Desk, FakeClock, RotaHolder
 from tests.integration.engine_harness import World, small_world, world
 
 PUPIL = 734_215_987  # distinctive digits, to be sure they appear nowhere else
@@ -170,3 +173,21 @@ async def test_a_blocked_child_in_danger_in_a_waiting_ticket_reaches_the_coordin
     taken = await chat.press(COORDINATOR, "Prendo io")  # the danger photo, not the others
     copied = [a for a in taken if isinstance(a, Copy) and a.to_chat_id == COORDINATOR]
     assert len(copied) == 1 and DANGER in (copied[0].caption or "")
+
+
+async def test_a_child_in_danger_is_never_told_that_nobody_is_there(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+):
+    """No coordinator has linked yet: the urgent ticket waits, but the child, promised an
+    adult beside the helplines, must not also read that the volunteers are away."""
+    rota = RotaHolder()
+    desk = Desk(SqlEscalationService(sessions, rota, clock=clock), SqlUserStore(sessions,
+                clock=clock), rota, clock, sessions)
+    await desk.service.sync_rota()  # nobody linked: no one can be pinged
+    chat = world(desk)
+    await chat.say(PUPIL, DANGER)
+    async with desk.sessions() as session:
+        ticket = (await session.scalars(select(Ticket))).one()
+    assert ticket.priority == Priority.URGENT
+    assert len(chat.texts(PUPIL)) == 1  # the helplines and the promise, nothing else
+    assert "19696" in chat.texts(PUPIL)[0]
