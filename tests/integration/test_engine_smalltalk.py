@@ -1,4 +1,5 @@
-"""Small talk: greetings, thanks and wordless messages get a kind word, never a ticket."""
+"""Small talk: greetings, thanks, vague complaints and wordless messages get a kind word,
+never a ticket or a guessed answer."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ async def count(desk: Desk, model: type) -> int:
         ("???", "Non ho capito"),
         ("3", "Non ho capito"),
         ("😭😭", "Non ho capito"),
+        ("nn funziona niente!!", "Dimmi qualcosa in più"),
+        ("il coso nn va", "Dimmi qualcosa in più"),
+        ("ho un problema", "Dimmi qualcosa in più"),
+        ("aiutoooo", "Dimmi qualcosa in più"),
+        ("help, it doesn't work", "Dimmi qualcosa in più"),
     ],
 )
 async def test_small_talk_gets_a_reply_and_opens_nothing(desk: Desk, message: str, reply: str):
@@ -43,6 +49,16 @@ async def test_a_greeting_with_a_question_is_a_question(desk: Desk):
     chat = world(desk)
     await chat.say(PUPIL, "ciao il tablet nn si accende")
     assert "✅ Risolto" in [b.label for b in chat.last(PUPIL).buttons]
+    assert await count(desk, QuestionLog) == 1
+
+
+@pytest.mark.parametrize(
+    "question", ["il tablet non funziona", "non sento niente", "non carica", "wifi non va"]
+)
+async def test_a_complaint_that_names_something_is_a_question(desk: Desk, question: str):
+    chat = world(desk)
+    await chat.say(PUPIL, question)
+    assert "Dimmi qualcosa in più" not in chat.last(PUPIL).text
     assert await count(desk, QuestionLog) == 1
 
 
