@@ -86,7 +86,8 @@ class Evidence:
     answer: float  # how much of the query the answer text explains
     fuzzy: float  # character similarity to the closest phrasing, unstemmed words
     covered: float  # how much of its best-covered phrasing the query says
-    specific: float  # the strongest word it shares / the strongest word of the query
+    specific: float  # the strongest word it shares / the strongest word of the query;
+    # 0 when all the words it shares are everyday ones (the lexicon's `everyday`)
     matched_words: tuple[str, ...]
     blocked_by: str | None = None  # a not-question that fits as well as the best phrasing
 
@@ -156,6 +157,8 @@ class _LanguageIndex:
         weights = sorted(p.weight for p in self.phrasings) or [0.0]
         self.least_said = settings.substance * weights[len(weights) // 2]
         self.corrections: dict[str, str | None] = {}
+        everyday = " ".join(self.normaliser.lexicon.everyday)
+        self.everyday = frozenset(t.term for t in self.normaliser.terms(everyday))
 
     def _phrasings(self, entry: Entry) -> tuple[str, ...]:
         phrasings = entry.questions[self.lang]
@@ -278,6 +281,7 @@ class _LanguageIndex:
         entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
         total = sum(weights.values())
         best = covered = on_entry = on_answer = strongest = 0.0
+        substantive = False  # a shared word that is not an everyday one
         for p in self.entry_phrasings[number]:
             terms = self.phrasings[p].terms
             matched = sum(w for t, w in weights.items() if t in terms)
@@ -288,12 +292,13 @@ class _LanguageIndex:
             if term in entry_terms:
                 on_entry += weight
                 strongest = max(strongest, weight)
+                substantive = substantive or term not in self.everyday
             if term in answer_terms:
                 on_answer += weight
         said = max(total, self.least_said)
         entry, answer = on_entry / said, on_answer / said
         quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
-        return quick, best, entry, answer, covered, strongest / peak
+        return quick, best, entry, answer, covered, strongest / peak if substantive else 0.0
 
     def _overlap(self, matched: float, query_total: float, phrasing_weight: float) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""

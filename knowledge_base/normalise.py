@@ -58,6 +58,7 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     abbreviations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     expressions: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    everyday: tuple[str, ...] = ()  # words of daily life that say nothing of the problem
     synonyms: tuple[tuple[str, ...], ...] = ()
 
 
@@ -84,6 +85,7 @@ def load_lexicon(lang: str) -> Lexicon:
             tuple(words(str(k))): tuple(words(str(v)))
             for k, v in (data.get("expressions") or {}).items()
         },
+        everyday=tuple(str(w) for w in data.get("everyday") or ()),
         synonyms=tuple(tuple(str(w) for w in group) for group in data.get("synonyms") or ()),
     )
 

@@ -155,6 +155,18 @@ def test_a_word_the_kb_does_not_know_lowers_confidence(kb):
     assert confidence(1.0) < confidence(0.5)
 
 
+def test_an_entry_sharing_only_everyday_words_is_not_answered(kb):
+    returning = entry("device-return", ["devo restituire il tablet alla scuola a fine anno"])
+    with_return = Matcher.build(dataclasses.replace(kb, entries=(*kb.entries, returning)))
+    calendar = with_return.match("quando finisce la scuola quest'anno")
+    assert calendar.candidates[0].entry_id == "device-return"  # "scuola", "fine", "anno"
+    assert calendar.action != "answer" and calendar.confidence == 0.0
+    with_return._indexes["it"].everyday = frozenset()  # as if the lexicon had none
+    assert with_return.match("quando finisce la scuola quest'anno").action == "answer"
+    asked = with_return.match("a fine anno devo restituire il tablet?")
+    assert (asked.action, asked.entry_id) == ("answer", "device-return")
+
+
 def test_negation_changes_the_match():
     kb = KnowledgeBase(root=Path("kb"), entries=(
         entry("on", ["il tablet si accende da solo"]),
