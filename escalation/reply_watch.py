@@ -83,15 +83,11 @@ async def _remind(
     timer.claimed_at = timer.claimed_by = None
     silent = _minutes(now - ticket.assigned_at)
     audit(session, now, SYSTEM, "reply_reminded", ticket, volunteer=taker.code, minutes=silent)
-    params = {"number": ticket.number, "ticket_id": ticket.id, "minutes": silent,
-              "left": _minutes(wait)}
-    notices = _to_taker(taker, "volunteer.reply_reminder", params)
+    params = {"number": ticket.number, "minutes": silent, "left": _minutes(wait)}
+    notices = _to_taker(taker, "volunteer.reply_reminder", params)  # with a "Passo" button
     if ticket.priority == Priority.URGENT:
         notices += await _to_other_coordinators(
-            session,
-            taker,
-            "coordinators.urgent_no_reply",
-            {"number": ticket.number, "volunteer": taker.name, "minutes": silent},
+            session, taker, "coordinators.urgent_no_reply", {**params, "volunteer": taker.name}
         )
     return Effects(notices=notices)
 

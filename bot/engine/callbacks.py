@@ -30,6 +30,7 @@ class Press(StrEnum):
     DESCRIBE_SKIP = "desc"  # question log id: open the ticket with the question as it is
     TAKE = "take"  # ticket id
     PASS = "pass"  # ticket id
+    RELEASE = "release"  # ticket number: hand back a ticket one holds (under a reminder)
     SOLVED = "solved"  # ticket number, y | n
     RATE = "rate"  # ticket number, y | n (solved), stars 1-5
     FORGET = "forget"  # y | n
@@ -44,6 +45,7 @@ _FIELDS: dict[Press, tuple[str, ...]] = {
     Press.DESCRIBE_SKIP: (_NUMBER,),
     Press.TAKE: (_NUMBER,),
     Press.PASS: (_NUMBER,),
+    Press.RELEASE: (_TICKET_NUMBER,),
     Press.SOLVED: (_TICKET_NUMBER, r"y|n"),
     Press.RATE: (_TICKET_NUMBER, r"y|n", r"[1-5]"),
     Press.FORGET: (r"y|n",),

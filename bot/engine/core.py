@@ -105,6 +105,7 @@ USER_PRESSES: dict[Press, PressHandler] = {
 VOLUNTEER_PRESSES: dict[Press, PressHandler] = {
     Press.TAKE: volunteer.on_take,
     Press.PASS: volunteer.on_pass,
+    Press.RELEASE: volunteer.on_release,
 }
 
 
@@ -232,10 +233,10 @@ class ConversationEngine:
             turn.say("guard.photo_without_ticket")
         elif kind is not Kind.TEXT or not text.strip():
             turn.say("guard.only_text")
-        elif await onboarding.typed_school(turn, text):
-            return
         elif self._wants_a_person(turn, text):
             await tickets.ask_description(turn, text)
+        elif await onboarding.typed_school(turn, text):
+            return
         elif not smalltalk.reply(turn, text):
             await questions.ask(turn, text)
 

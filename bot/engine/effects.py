@@ -56,6 +56,15 @@ def rating_buttons(deps: Deps, lang: str, number: str) -> Keyboard:
     ),)
 
 
+def release_button(deps: Deps, lang: str, number: str) -> Keyboard:
+    """"Passo" under the reminder to write to the user: hand the ticket back."""
+    return ((Button(deps.texts.get(lang, "volunteer.pass"), pack(Press.RELEASE, number)),),)
+
+
+# Notices that carry buttons, by key: the keyboard for the ticket number they are about.
+NOTICE_BUTTONS = {"ticket.resolved": rating_buttons, "volunteer.reply_reminder": release_button}
+
+
 async def render(deps: Deps, effects: Effects) -> list[Action]:
     """Messages for every ping, edit and notice, in that order."""
     actions: list[Action] = []
@@ -88,10 +97,7 @@ async def render(deps: Deps, effects: Effects) -> list[Action]:
         except KeyError:  # a key the message files lack: a bug to fix, not a reason to stop
             logger.error("No text for notice %r", notice.key)
             continue
-        buttons = (
-            rating_buttons(deps, notice.language, notice.params["number"])
-            if notice.key == "ticket.resolved"
-            else ()
-        )
+        make = NOTICE_BUTTONS.get(notice.key)
+        buttons = make(deps, notice.language, notice.params["number"]) if make else ()
         actions.append(Send(notice.chat_id, text, buttons))
     return actions

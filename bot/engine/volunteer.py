@@ -56,6 +56,24 @@ async def on_pass(turn: Turn, press: Callback) -> None:
     turn.actions.extend(await effects.render(turn.deps, result))
 
 
+async def on_release(turn: Turn, press: Callback) -> None:
+    """"Passo" under the reminder to write: the ticket goes back to the other volunteers."""
+    turn.toast()
+    number = press.fields[0]
+    held = next(
+        (t for t in await turn.deps.escalation.open_tickets_of(turn.chat_id) if t.number == number),
+        None,
+    )
+    if held is None:  # handed on already, or closed
+        turn.say("volunteer.not_yours", number=number)
+        return
+    result = await turn.deps.escalation.release(held.id, turn.chat_id)
+    if _current_number(turn) == number:
+        await _set_current(turn, None)
+    turn.say("volunteer.released", number=number)
+    turn.actions.extend(await effects.render(turn.deps, result))
+
+
 async def relay(turn: Turn) -> None:
     """A volunteer's message: copied to the pupil of the ticket it belongs to."""
     incoming = turn.incoming

@@ -49,12 +49,7 @@ async def test_a_silent_taker_is_reminded_once_when_the_time_is_up(desk: Desk):
         "it",
         "volunteer.reply_reminder",
     )
-    assert reminder.params == {
-        "number": ticket.number,
-        "ticket_id": ticket.id,
-        "minutes": 15,
-        "left": 15,
-    }
+    assert reminder.params == {"number": ticket.number, "minutes": 15, "left": 15}
     assert await desk.service.sweep(desk.clock.advance(minutes=14)) == Effects()  # once
     assert (await desk.service.ticket_by_number(ticket.number)).volunteer_id is not None
     assert await count(desk, "reply_reminded") == 1
@@ -172,7 +167,7 @@ async def test_an_urgent_ticket_tells_the_coordinators_at_the_reminder(desk: Des
         (COORDINATOR_CHAT, "coordinators.urgent_no_reply"),
     ]
     assert reminded.notices[1].params == {"number": ticket.number, "volunteer": "Volunteer 1",
-                                          "minutes": 15}
+                                          "minutes": 15, "left": 15}
     handed = await desk.service.sweep(desk.clock.advance(minutes=15))
     assert [p.chat_id for p in handed.pings] == [COORDINATOR_CHAT]  # urgent: the coordinators
 
@@ -214,3 +209,21 @@ async def test_two_concurrent_sweepers_remind_and_hand_back_each_ticket_once(
     assert told[(COORDINATOR_CHAT, "coordinators.handed_on")] == 8
     assert again == [Effects(), Effects()]
     assert await count(desk, "reply_reminded") == await count(desk, "handed_back") == 8
+
+
+async def test_the_reminder_is_in_italian_for_who_speaks_it_else_in_their_language(desk: Desk):
+    speaks = {"V001": {"en"}, "V002": {"en", "it"}}
+    desk.rota.edit(volunteers=tuple(replace(v, languages=frozenset(speaks.get(v.code, {"it"})))
+                                    for v in desk.rota.rota.volunteers))
+    for chat, taker in ((7, volunteer_chat(1)), (8, volunteer_chat(2))):
+        user = await desk.users.get_or_create_user(chat, "en")
+        ticket, opened = await desk.service.open_ticket(user.id, "my tablet is broken")
+        assert taker in {p.chat_id for p in opened.pings}  # the English speakers first
+        assert (await desk.service.take(ticket.id, taker)).won
+
+    reminded = await desk.service.sweep(desk.clock.advance(minutes=15))
+
+    assert sorted((n.chat_id, n.language) for n in reminded.notices) == [
+        (volunteer_chat(1), "en"),
+        (volunteer_chat(2), "it"),
+    ]

@@ -45,7 +45,9 @@ def test_the_escalation_layers_keys_have_texts():
                 "ticket.resolved", "ticket.closed_by_coordinator", "coordinators.unanswered",
                 "coordinators.safeguarding_in_ticket", "ticket.expired", "coordinators.expired",
                 "volunteer.ping_ticket_expired", "ticket.not_yours", "ticket.not_resolved",
-                "ticket.unknown", "volunteer.unknown", "rating.invalid"):
+                "ticket.unknown", "volunteer.unknown", "rating.invalid",
+                "volunteer.reply_reminder", "volunteer.handed_on", "coordinators.urgent_no_reply",
+                "coordinators.handed_on"):
         assert key in TEXTS.templates["it"], key
 
 
