@@ -239,6 +239,10 @@ class MatchSettings:
     4.8 -> 7.1%, a trade, not a gain); no typo correction for stems
     shorter than 5 letters ("scotta" -> "scatti"): dev right +0.6, qa4faq P@1 -0.001, 6
     letters: dev P@1 -0.012.
+    Now (after all of the above): dev P@1 0.874, MRR@5 0.909, right 72.5%, helped 94.0%,
+    wrong 1.2%, unanswerable answered 4.8%; qa4faq P@1 0.480, MRR@5 0.599, right 21.6%,
+    wrong 8.0%; stackfaq P@1 0.758, MRR@5 0.821, right 49.0%, wrong 1.8%; shipped 343 of
+    343 pass, 83.1% answered right, none of its 47 unanswerable answered.
 
     `shortlisted_entries`, `common_term_*` and `rescored_entries` bound the work per query
     on large KBs (see benchmarks/bench_match.py) and do not change any figure above.
