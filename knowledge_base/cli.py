@@ -73,7 +73,7 @@ def run_stats(args: argparse.Namespace) -> int:
     try:
         kb = load_kb(args.directory)
     except KBLoadError as error:
-        print_load_failure(args.directory, error)
+        print_load_failure(args.directory, error.problems)
         print("run `helpdesk kb check` for the details", file=sys.stderr)
         return 1
     print(f"{shown(kb.root)}: {_size(kb)}")

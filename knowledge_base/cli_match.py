@@ -54,7 +54,7 @@ def _build(kb_dir: Path) -> Matcher | None:
     try:
         return Matcher.build(load_kb(kb_dir))
     except KBLoadError as error:
-        print_load_failure(kb_dir, error)
+        print_load_failure(kb_dir, error.problems)
         return None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from knowledge_base.loader import shown
-from knowledge_base.model import KBLoadError, Problem
+from knowledge_base.model import Problem
 
 
 def split_problems(problems: Iterable[Problem]) -> tuple[list[Problem], list[Problem]]:
@@ -30,10 +30,10 @@ def print_problems(problems: Iterable[Problem]) -> None:
         print(f"{problem.where}: {problem.severity}: {problem.message}")
 
 
-def print_load_failure(directory: Path, error: KBLoadError) -> None:
-    """For commands that need a loaded KB: its errors on stderr, briefly."""
-    print(f"cannot load the KB in {shown(directory)}:", file=sys.stderr)
-    for problem in error.errors:
+def print_load_failure(path: Path, problems: Iterable[Problem], what: str = "the KB") -> None:
+    """For commands that need a loaded file (the KB, the rota): its errors on stderr, briefly."""
+    print(f"cannot load {what} in {shown(path)}:", file=sys.stderr)
+    for problem in split_problems(problems)[0]:
         print(f"  {problem}", file=sys.stderr)
 
 

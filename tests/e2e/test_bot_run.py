@@ -157,19 +157,26 @@ async def test_an_unreachable_database_is_one_clear_line_and_a_failure_exit(
     assert not fake_bot_api.calls("getUpdates")  # it never started serving
 
 
-async def test_a_broken_faq_at_start_names_the_file_and_exits_1(
+async def test_a_broken_faq_and_rota_at_start_list_their_problems_and_exit_1_offline(
     fake_bot_api: FakeBotApi, tmp_path: Path
 ):
-    kb_path, _ = write_data(tmp_path)
+    kb_path, rota_path = write_data(tmp_path)
     (kb_path / "extra.yaml").write_text("- id: Not Valid\n  answer: {it: x}\n", encoding="utf-8")
+    rota_path.write_text("volunteers: []\nshifts: []\n", encoding="utf-8")
     async with served(fake_bot_api, tmp_path) as process:
         _, stderr = await asyncio.wait_for(process.communicate(), STARTUP_TIMEOUT)
 
-    log = stderr.decode()
     assert process.returncode == 1
-    assert "helpdesk run: cannot start with these files:" in log and "extra.yaml" in log
-    assert "Traceback" not in log
-    assert not fake_bot_api.calls("getUpdates")
+    assert stderr.decode().splitlines() == [
+        f"cannot load the KB in {kb_path}:",
+        f"  {kb_path / 'extra.yaml'}:1: entry 'Not Valid': the id 'Not Valid' may contain only "
+        "lowercase letters, digits and '-', e.g. 'not-valid'",
+        f"  {kb_path / 'extra.yaml'}:1: entry 'Not Valid': missing required field 'questions'",
+        f"cannot load the rota in {rota_path}:",
+        f"  {rota_path}:1: no volunteers are listed: add at least one",
+    ]
+    assert not fake_bot_api.requests  # not even getMe: files come before the network
+    assert not (tmp_path / "helpdesk.sqlite3").exists()  # and before the database
 
 
 async def test_the_webhook_refuses_requests_without_telegrams_secret_and_serves_the_rest(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 CONVERSATION = """\
 il tablet non si accende
@@ -18,14 +19,15 @@ grazie!
 """
 
 
-def run_demo(stdin: str) -> subprocess.CompletedProcess[str]:
+def run_demo(stdin: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [sys.executable, "-m", "bot.cli", "demo", *args],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
+        cwd=cwd,
     )
 
 
@@ -49,3 +51,24 @@ def test_the_demo_exits_cleanly_at_once_on_empty_input():
     result = run_demo("")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("\n") == 2  # just the two lines of explanation
+
+
+def test_a_broken_faq_and_rota_get_their_problems_and_exit_1_before_the_demo_starts(
+    tmp_path: Path,
+):
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "a.yaml").write_text(
+        "- id: a\n  questions: {it: [ciao, salve]}\n  answer: {it: x}\n  qestions: 1\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "rota.yaml").write_text("volunteers: []\nshifts: []\n", encoding="utf-8")
+
+    result = run_demo(CONVERSATION, "--kb", "kb", "--rota", "rota.yaml", cwd=tmp_path)
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        "cannot load the KB in kb:",
+        "  kb/a.yaml:4: entry 'a': unknown field 'qestions' (did you mean 'questions'?)",
+        "cannot load the rota in rota.yaml:",
+        "  rota.yaml:1: no volunteers are listed: add at least one",
+    ]
