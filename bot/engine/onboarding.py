@@ -1,7 +1,11 @@
 """First contact: language, role and school in at most three taps, changeable with /impostazioni.
 
 A child should reach their question quickly, so every step is a button, the school can be
-skipped ("Non lo so"), and a question typed halfway through is answered anyway.
+skipped ("Non lo so", typed or pressed), and a question typed halfway through is answered
+anyway. While the bot asks for the school, typed words are looked up in the school list
+tolerantly (`schools.find`); words that name no school get "I can't find it, try again" unless
+they are plainly a question (longer than any school's name, a "?", or something the FAQ
+recognises): then the school is skipped and the question answered, so no child is trapped.
 """
 
 from __future__ import annotations
@@ -10,14 +14,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.actions import Button, Keyboard
-from bot.engine import schools
+from bot.engine import schools, smalltalk, tickets
 from bot.engine.callbacks import Callback, Press, pack
 from bot.engine.states import State
 from bot.engine.turn import Turn
 from escalation.api import Role
+from knowledge_base.normalise import load_lexicon, words
 
 _LANGUAGE_LABELS = {"it": "🇮🇹 Italiano", "en": "🇬🇧 English"}
-_MAX_WORDS_OF_A_SCHOOL_SEARCH = 4
+_SCHOOL_WORDS = "school_words"  # phrase lists: "scuola", "via", "ic" ... name no school
 
 
 def _role_and_language_buttons(turn: Turn) -> Keyboard:
@@ -65,10 +70,12 @@ async def on_role(turn: Turn, press: Callback) -> None:
     await turn.move(State.CHOOSING_SCHOOL, **_open_ticket(turn))
     turn.toast()
     all_schools = turn.deps.schools
+    teacher = "_teacher" if press.fields[0] == Role.TEACHER else ""  # "In quale scuola insegni?"
     if len(all_schools) <= schools.MAX_BUTTONS:
-        turn.say("onboarding.ask_school_short", _school_buttons(turn, range(len(all_schools))))
+        turn.say(f"onboarding.ask_school_short{teacher}",
+                 _school_buttons(turn, range(len(all_schools))))
     else:
-        turn.say("onboarding.ask_school", _school_buttons(turn, ()))
+        turn.say(f"onboarding.ask_school{teacher}", _school_buttons(turn, ()))
 
 
 def _school_buttons(turn: Turn, positions: Iterable[int]) -> Keyboard:
@@ -81,14 +88,46 @@ def _school_buttons(turn: Turn, positions: Iterable[int]) -> Keyboard:
     return tuple(rows)
 
 
+def _ignored_words(turn: Turn) -> frozenset[str]:
+    """Words that name no school, in every language: articles, "scuola", "via", "ic" ..."""
+    texts = turn.deps.texts
+    return frozenset().union(
+        *(load_lexicon(lang).stopwords for lang in texts.languages),
+        (w for lang in texts.languages for p in texts.phrases(lang, _SCHOOL_WORDS)
+         for w in words(p)),
+    )
+
+
+def _a_question(turn: Turn, text: str, ignored: frozenset[str]) -> bool:
+    """Plainly not a school's name: longer than every name, a "?", or an FAQ question."""
+    longest = schools.longest_name(turn.deps.schools, ignored)
+    if "?" in text or len(schools.significant_words(text, ignored)) > longest:
+        return True
+    return turn.deps.knowledge.matcher.match(text).action in ("answer", "clarify")
+
+
 async def typed_school(turn: Turn, text: str) -> bool:
-    """While choosing a school, a few letters narrow the list; False if it looks like a question."""
-    if turn.state is not State.CHOOSING_SCHOOL or len(text.split()) > _MAX_WORDS_OF_A_SCHOOL_SEARCH:
+    """While choosing a school, typed words find it; False to handle `text` as a message.
+
+    "non lo so" skips the school like the button; small talk and plain questions leave the
+    step to the rest of the engine (a question skips the school first, see the module).
+    """
+    if turn.state is not State.CHOOSING_SCHOOL:
         return False
-    found = schools.narrow(turn.deps.schools, text)
-    if not found:
+    ignored = _ignored_words(turn)
+    found = schools.find(turn.deps.schools, text, ignored)
+    if found:
+        turn.say("onboarding.schools_found", _school_buttons(turn, found))
+        return True
+    if tickets.says_nothing(turn, text):
+        await _leave_school_step(turn, None)
+        return True
+    if smalltalk.kind_of(turn, text) is not None:
         return False
-    turn.say("onboarding.schools_found", _school_buttons(turn, found))
+    if _a_question(turn, text, ignored):
+        await _leave_school_step(turn, turn.user.school, ready=False)
+        return False
+    turn.say("onboarding.school_not_found", _school_buttons(turn, ()))
     return True
 
 
@@ -98,8 +137,14 @@ async def on_school(turn: Turn, press: Callback) -> None:
     if field != "skip" and school is None:
         turn.toast("common.invalid_button")
         return
+    turn.toast()
+    await _leave_school_step(turn, school)
+
+
+async def _leave_school_step(turn: Turn, school: str | None, *, ready: bool = True) -> None:
+    """Keep the school (None: not known) and go on; `ready` says so to the user."""
     await turn.save(school=school)
     kept = _open_ticket(turn)
     await turn.move(State.IN_TICKET if kept else State.READY, **kept)
-    turn.toast()
-    turn.say("onboarding.ready")
+    if ready:
+        turn.say("onboarding.ready")

@@ -50,8 +50,13 @@ def _useful(turn: Turn, text: str | None) -> bool:
     """False for "boh", "no", "non so": then the original question describes it better."""
     if not text or len(text.strip()) < _MIN_USEFUL_CHARS:
         return False
+    return not says_nothing(turn, text)
+
+
+def says_nothing(turn: Turn, text: str) -> bool:
+    """"boh", "non lo so", "niente": one of the user's language's `nothing` phrases."""
     plain = " ".join(words(text))
-    return plain not in {" ".join(words(p)) for p in turn.deps.texts.phrases(turn.lang, "nothing")}
+    return plain in {" ".join(words(p)) for p in turn.deps.texts.phrases(turn.lang, "nothing")}
 
 
 async def describe(turn: Turn) -> None:

@@ -49,6 +49,76 @@ async def test_a_question_typed_during_onboarding_is_answered(desk: Desk):
     assert "Risolto" in chat.last(PUPIL).buttons[0].label
 
 
+async def choosing_school(chat, role: str = "alunno") -> None:
+    await chat.command(PUPIL, "start")
+    await chat.press(PUPIL, role)
+
+
+async def test_a_misspelt_or_wrapped_school_name_is_found(desk: Desk):
+    chat = world(desk)
+    await choosing_school(chat)
+    await chat.say(PUPIL, "giacossa")
+    assert [b.label for b in chat.last(PUPIL).buttons] == ["🏫 IC Giacosa", "🤷 Non lo so"]
+    await chat.say(PUPIL, "la scuola di via console marcello")
+    assert [b.label for b in chat.last(PUPIL).buttons] == [
+        "🏫 IC Via Console Marcello", "🤷 Non lo so"
+    ]
+    await chat.press(PUPIL, "Console")
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert (user.school, user.state) == ("IC Via Console Marcello", "ready")
+
+
+async def test_an_unknown_school_is_asked_again_never_sent_to_a_volunteer(desk: Desk):
+    chat = world(desk)
+    await choosing_school(chat)
+    await chat.say(PUPIL, "manzoni")
+    assert "Non trovo questa scuola" in chat.last(PUPIL).text
+    assert [b.label for b in chat.last(PUPIL).buttons] == ["🤷 Non lo so"]
+    await chat.say(PUPIL, "via dolci")
+    assert [b.label for b in chat.last(PUPIL).buttons] == [
+        "🏫 Scuola primaria Via Dolci", "🤷 Non lo so"
+    ]
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert user.state == "choosing_school"
+    assert await desk.service.ticket_by_number("T-0001") is None
+
+
+async def test_typing_non_lo_so_skips_the_school(desk: Desk):
+    chat = world(desk)
+    await choosing_school(chat)
+    await chat.say(PUPIL, "non lo so")
+    assert "Ora scrivimi il problema" in chat.last(PUPIL).text
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert (user.school, user.state) == (None, "ready")
+
+
+async def test_a_question_while_asked_for_the_school_skips_it_and_is_handled(desk: Desk):
+    chat = world(desk)
+    await choosing_school(chat)
+    await chat.say(PUPIL, "la lavagna digitale fa un fischio")  # longer than any school's name
+    assert "persona vera" in chat.last(PUPIL).text  # the FAQ has nothing: a volunteer helps
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert (user.school, user.state) == (None, "describing")
+
+    await choosing_school(chat)
+    await chat.say(PUPIL, "tablet spento")  # short, but the FAQ knows it
+    assert "Non trovo questa scuola" not in chat.last(PUPIL).text
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert user.state == "ready"
+
+
+async def test_teachers_are_asked_where_they_teach(desk: Desk):
+    chat = world(desk)
+    await choosing_school(chat, "insegnante")
+    assert "In quale scuola insegni?" in chat.last(PUPIL).text
+    await chat.press(PUPIL, "English")
+    await chat.command(PUPIL, "start")
+    await chat.press(PUPIL, "teacher")
+    assert "Which school do you teach at?" in chat.last(PUPIL).text
+    await chat.press(PUPIL, "pupil")  # the old keyboard: pupils are asked where they go
+    assert "Which school do you go to?" in chat.last(PUPIL).text
+
+
 async def test_settings_change_the_role_later(desk: Desk):
     chat = world(desk)
     await chat.command(PUPIL, "start")
