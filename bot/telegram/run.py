@@ -73,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     except InvalidToken:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
         return EXIT_UNAVAILABLE
-    except (NetworkError, SQLAlchemyError, OSError) as error:
+    except NetworkError as error:  # polling retries for ever: only a failed start ends here
+        _fail(f"cannot reach Telegram: {_first_line(error)}")
+        return EXIT_UNAVAILABLE
+    except (SQLAlchemyError, OSError) as error:
         _fail(f"stopped: {type(error).__name__}: {_first_line(error)}")
         return EXIT_UNAVAILABLE
     return 0
@@ -164,6 +167,13 @@ def _configure_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # The rate limiter logs each flood wait with a traceback; the outbox logs it in one line.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+    # PTB logs a failed start (getMe, setWebhook) with a traceback, the token included, then
+    # raises it: run() says it in one line.
+    logging.getLogger("telegram.ext").addFilter(_not_a_failed_start)
+
+
+def _not_a_failed_start(record: logging.LogRecord) -> bool:
+    return "Network Retry Loop (Bootstrap" not in record.getMessage()
 
 
 def _first_line(error: BaseException) -> str:

@@ -157,6 +157,33 @@ async def test_an_unreachable_database_is_one_clear_line_and_a_failure_exit(
     assert not fake_bot_api.calls("getUpdates")  # it never started serving
 
 
+async def test_a_wrong_token_is_one_clear_line_without_the_token(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    env = _env(fake_bot_api, tmp_path, TELEGRAM_BOT_TOKEN="999:wrong-token")
+    process = await _helpdesk("run", env=env)
+    _, stderr = await process.communicate()
+
+    log = stderr.decode()
+    assert process.returncode == 1
+    assert log.splitlines()[-1] == (
+        "helpdesk run: Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather"
+    )
+    assert "Traceback" not in log and "wrong-token" not in log
+
+
+async def test_an_unreachable_telegram_is_one_clear_line(tmp_path: Path):
+    env = _env(None, tmp_path, TELEGRAM_BOT_TOKEN="1:x")
+    env["TELEGRAM_API_URL"] = f"http://127.0.0.1:{_free_port()}/bot"  # nothing listens there
+    process = await _helpdesk("run", env=env)
+    _, stderr = await process.communicate()
+
+    log = stderr.decode()
+    assert process.returncode == 1
+    assert log.splitlines()[-1].startswith("helpdesk run: cannot reach Telegram: httpx.")
+    assert "Traceback" not in log
+
+
 async def test_a_broken_faq_and_rota_at_start_list_their_problems_and_exit_1_offline(
     fake_bot_api: FakeBotApi, tmp_path: Path
 ):
