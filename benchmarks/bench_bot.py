@@ -121,52 +121,54 @@ class _InstantEngine:
 
 
 @asynccontextmanager
-async def instant_engine(database_url: str) -> AsyncIterator[_InstantEngine]:
-    yield _InstantEngine()
-
-
-@asynccontextmanager
-async def helpdesk_engine(database_url: str) -> AsyncIterator[Any]:
-    """The real engine on the shipped FAQ and rota, over a migrated, empty database."""
-    from sqlalchemy import func, select
-
-    from bot.engine.assemble import RotaFile, assemble
+async def migrated(database_url: str) -> AsyncIterator[Any]:
+    """An engine on the benchmark's database, migrated; the outbox and the engine share it,
+    as in `helpdesk run`, so that an update's replies are stored in its own transaction."""
     from escalation.db import create_engine
     from escalation.migrations import upgrade
-    from escalation.models import ProcessedUpdate
-    from escalation.rota import SHIPPED_ROTA
-    from knowledge_base.loader import SHIPPED_FAQ
 
     await asyncio.to_thread(upgrade, database_url)
     database = create_engine(database_url)
     try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+def outbox_on(database: Any) -> Any:
+    from escalation.db import session_factory
+    from escalation.outbox import Outbox
+
+    return Outbox(session_factory(database))
+
+
+@asynccontextmanager
+async def instant_engine(database_url: str) -> AsyncIterator[tuple[_InstantEngine, Any]]:
+    async with migrated(database_url) as database:
+        yield _InstantEngine(), outbox_on(database)
+
+
+@asynccontextmanager
+async def helpdesk_engine(database_url: str) -> AsyncIterator[tuple[Any, Any]]:
+    """The real engine on the shipped FAQ and rota, over a migrated, empty database."""
+    from sqlalchemy import func, select
+
+    from bot.engine.assemble import RotaFile, assemble
+    from escalation.models import ProcessedUpdate
+    from escalation.rota import SHIPPED_ROTA
+    from knowledge_base.loader import SHIPPED_FAQ
+
+    async with migrated(database_url) as database:
         async with database.connect() as connection:
             if await connection.scalar(select(func.count()).select_from(ProcessedUpdate)):
                 raise SystemExit("bench_bot: the database must be empty (see --help)")
         assembly = await assemble(
             database, kb_path=SHIPPED_FAQ, rota=RotaFile(SHIPPED_ROTA), bot_username="bench_bot"
         )
-        yield assembly.engine
-    finally:
-        await database.dispose()
+        yield assembly.engine, outbox_on(database)
 
 
-EngineFactory = Callable[[str], AbstractAsyncContextManager[Any]]
-
-
-@asynccontextmanager
-async def outbox_on(database_url: str) -> AsyncIterator[Any]:
-    """The outbox every reply goes through, on the benchmark's database (migrated)."""
-    from escalation.db import create_engine, session_factory
-    from escalation.migrations import upgrade
-    from escalation.outbox import Outbox
-
-    await asyncio.to_thread(upgrade, database_url)
-    database = create_engine(database_url)
-    try:
-        yield Outbox(session_factory(database))
-    finally:
-        await database.dispose()
+EngineFactory = Callable[[str], AbstractAsyncContextManager[tuple[Any, Any]]]
 
 
 async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: bool) -> float:
@@ -175,7 +177,7 @@ async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: b
 
     loop = asyncio.get_running_loop()
     base_url, token = await loop.run_in_executor(None, conn.recv)
-    async with engine_for(url) as engine, outbox_on(url) as outbox:
+    async with engine_for(url) as (engine, outbox):
         application = build_application(token, api_url=base_url, overall_max_rate=0)
         await application.initialize()
         attach(application, engine, outbox, tick_seconds=3600)

@@ -8,7 +8,9 @@ for a retry holds back the later ones instead of being overtaken. The rows are p
 
 `add` joins the unit of work of the update being handled (escalation.transactions) when it
 is called inside one on the same database: the replies are then committed with the update's
-changes or not at all, and no reply is lost to a crash between the two.
+changes or not at all, and no reply is lost to a crash between the two. So build the outbox
+on the same database engine as the user store (as `helpdesk run` does): on a second engine
+of the same SQLite file its insert would wait for the lock that the update itself holds.
 """
 
 from __future__ import annotations
