@@ -31,21 +31,26 @@ async def volunteer_language(deps: Deps, chat_id: int) -> str:
 def ticket_summary(deps: Deps, lang: str, ticket: TicketView) -> Html:
     """What a volunteer needs to pick up a ticket: number, school, device, question, tries."""
     texts = deps.texts
-    tried = [
-        entry.title_in(lang)
-        for entry in (deps.knowledge.kb.get(e) for e in ticket.tried_entries)
-        if entry is not None
-    ]
+    entries = [e for e in map(deps.knowledge.kb.get, ticket.tried_entries) if e is not None]
+    tried = [entry.title_in(lang) for entry in entries]
     unknown = texts.get(lang, "volunteer.not_given")
+    category = ticket.category or next((e.category for e in entries if e.category), None)
     return texts.get(
         lang,
         "volunteer.summary_urgent" if ticket.priority is Priority.URGENT else "volunteer.summary",
         number=ticket.number,
         school=ticket.school or unknown,
-        category=ticket.category or unknown,
+        category=category_in_words(deps, lang, category) if category else unknown,
         question=ticket.question,
         tried=", ".join(tried) or texts.get(lang, "volunteer.nothing_tried"),
     )
+
+
+def category_in_words(deps: Deps, lang: str, category: str) -> str:
+    """"danni" for damage, "bullismo" for safeguarding:bullying (the `categories` texts); a
+    custom FAQ's category the texts do not know is shown as it is."""
+    key = f"categories.{category.replace(':', '.')}"
+    return deps.texts.get(lang, key) if deps.texts.has(lang, key) else category
 
 
 def rating_buttons(deps: Deps, lang: str, number: str) -> Keyboard:

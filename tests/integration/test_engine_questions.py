@@ -47,7 +47,9 @@ async def test_not_solved_offers_a_close_runner_up_once_then_a_ticket(desk: Desk
 
     await chat.say(PUPIL, "ho provato tutto ma resta nero")
     [ticket] = await tickets(desk)
-    assert ticket.question == "ho provato tutto ma resta nero"
+    assert ticket.question == (  # the volunteer reads the question and the description
+        "il tablet non si accende più, forse è la batteria\nho provato tutto ma resta nero"
+    )
     assert ticket.tried_entries == ["tablet-no-power", "tablet-not-charging"]
     assert "T-" in chat.last(PUPIL).text  # the service's notice: the ticket number
     assert await outcomes(desk) == [("answer", "tablet-no-power", "escalated")]
