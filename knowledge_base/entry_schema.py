@@ -224,10 +224,16 @@ def _content_findings(entry: CheckedEntry, label: str) -> Iterator[Finding]:
                 "a few other wordings help the bot recognise the question",
                 "warning",
             )
+    if not entry.title:  # optional in the contract, but the buttons read worse without it
+        yield Finding(
+            (),
+            f"{label}: no 'title'; buttons that offer this entry show its first phrasing",
+            "warning",
+        )
     for name, severity in (("answer", "error"), ("title", "warning")):
         texts: Mapping[str, str] = getattr(entry, name)
         for lang in entry.questions:
-            if texts and lang not in texts:  # no title at all is fine
+            if texts and lang not in texts:  # no title at all: warned above
                 yield Finding(
                     (name,),
                     f"{label}: '{name}' has no '{lang}' text, but 'questions' has '{lang}'",

@@ -21,12 +21,14 @@ entries:
       en: [my tablet does not turn on, black screen]
     answer: {it: Collega il caricatore., en: Plug in the charger.}
     keywords: [batteria, Power]
+    title: {it: Il tablet non si accende, en: The tablet won't turn on}
   - id: tablet-slow
     questions:
       it: [il tablet è lento, va piano]
       en: [the tablet is slow, it lags]
     answer: {it: Riavvialo., en: Restart it.}
     keywords: [lento, power]
+    title: {it: Il tablet è lento, en: The tablet is slow}
 """
 ONE_PHRASING = """\
 - id: wifi-down
@@ -34,6 +36,7 @@ ONE_PHRASING = """\
   questions:
     it: [il wifi non va]
   answer: {it: Riavvia il router.}
+  title: {it: Il wifi non va}
 """
 
 
@@ -66,9 +69,9 @@ def test_check_prints_errors_first_then_warnings_then_a_summary(capsys):
     assert run(capsys, "kb", "check", "kb") == (
         1,
         [
-            "kb/b.yaml:6: error: entry 'Wifi Slow': the id 'Wifi Slow' may contain only "
+            "kb/b.yaml:7: error: entry 'Wifi Slow': the id 'Wifi Slow' may contain only "
             "lowercase letters, digits and '-', e.g. 'wifi-slow'",
-            "kb/b.yaml:6: error: entry 'Wifi Slow': missing required field 'answer'",
+            "kb/b.yaml:7: error: entry 'Wifi Slow': missing required field 'answer'",
             "kb/b.yaml:3: warning: entry 'wifi-down': no 'en' questions, while 2 of 3 entries "
             "have them",
             "kb/b.yaml:4: warning: entry 'wifi-down': 'questions.it' has only one phrasing; "
@@ -145,7 +148,7 @@ def test_the_installed_helpdesk_command_checks_a_kb():
     assert (result.returncode, result.stdout.splitlines()) == (
         1,
         [
-            "kb/a.yaml:9: error: entry 'tablet-slow': missing required field 'answer'",
+            "kb/a.yaml:10: error: entry 'tablet-slow': missing required field 'answer'",
             "1 error, 0 warnings in 1 file",
         ],
     )

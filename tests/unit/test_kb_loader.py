@@ -19,6 +19,7 @@ GOOD_ENTRY = """\
   answer:
     it: Collega il caricatore.
     en: Plug in the charger.
+  title: {it: Il tablet non si accende, en: The tablet won't turn on}
 """
 
 
@@ -42,7 +43,8 @@ def warnings_of(*files: tuple[str, str]) -> list[str]:
 
 
 def entry(**fields: str) -> str:
-    """A one-entry file: the good entry with some fields replaced (a value of '' drops it)."""
+    """A one-entry file: the good entry with some fields replaced (a value of '' drops it);
+    its title comes last, so that it moves no other field's line."""
     lines = {
         "id": "id: tablet-no-power",
         "questions": "questions:\n    it: [il tablet non si accende, schermo nero]"
@@ -50,6 +52,7 @@ def entry(**fields: str) -> str:
         "answer": "answer:\n    it: Collega il caricatore.\n    en: Plug in the charger.",
     }
     lines.update(fields)
+    lines.setdefault("title", "title: {it: Il tablet, en: The tablet}")
     return "- " + "\n  ".join(text for text in lines.values() if text) + "\n"
 
 
@@ -185,7 +188,7 @@ def test_a_tab_in_the_indentation_is_named():
 
 def test_a_key_written_twice_in_one_entry_is_an_error():
     assert errors_of(GOOD_ENTRY + "  answer: {it: x}\n") == [
-        "kb/a.yaml:8: invalid YAML: 'answer' appears twice here (first on line 5)"
+        "kb/a.yaml:9: invalid YAML: 'answer' appears twice here (first on line 5)"
     ]
 
 
@@ -269,8 +272,8 @@ def test_missing_required_fields():
     text = entry(id="") + entry(id="id: no-questions", questions="") + entry(answer="")
     assert errors_of(text) == [
         "kb/a.yaml:1: entry #1: missing required field 'id'",
-        "kb/a.yaml:7: entry 'no-questions': missing required field 'questions'",
-        "kb/a.yaml:11: entry 'tablet-no-power': missing required field 'answer'",
+        "kb/a.yaml:8: entry 'no-questions': missing required field 'questions'",
+        "kb/a.yaml:13: entry 'tablet-no-power': missing required field 'answer'",
     ]
 
 
@@ -370,7 +373,7 @@ def test_a_file_that_is_not_utf8():
 
 def test_an_entry_must_be_a_mapping():
     assert errors_of(GOOD_ENTRY + "- tablet-slow\n") == [
-        "kb/a.yaml:8: entry #2 must be a mapping of fields (id:, questions:, answer:), "
+        "kb/a.yaml:9: entry #2 must be a mapping of fields (id:, questions:, answer:), "
         "but it is the text 'tablet-slow'"
     ]
 
@@ -408,7 +411,7 @@ def test_every_problem_of_every_file_is_reported_at_once_and_nothing_is_loaded()
         load_kb(Path("kb"))
     assert [(p.file.name, p.line) for p in caught.value.errors] == [
         ("a.yaml", 8),
-        ("a.yaml", 9),
+        ("a.yaml", 10),
         ("b.yaml", 8),
     ]
     assert "Bad_Id" in str(caught.value)
@@ -489,10 +492,11 @@ def test_an_entry_whose_languages_differ_from_the_rest():
         questions="questions:\n    it: [il pc è lento, va piano]\n    en: [slow pc, laggy pc]"
         "\n    fr: [pc lent, trop lent]",
         answer="answer: {it: Riavvia., en: Restart., fr: Redémarrez.}",
+        title="title: {it: Il pc è lento, en: Slow pc, fr: Pc lent}",
     )
     assert warnings_of(("a.yaml", GOOD_ENTRY + italian_only + extra_french)) == [
-        "kb/a.yaml:9: entry 'wifi-down': no 'en' questions, while 2 of 3 entries have them",
-        "kb/a.yaml:13: entry 'pc-slow': questions in 'fr', which only 1 of 3 entries have",
+        "kb/a.yaml:10: entry 'wifi-down': no 'en' questions, while 2 of 3 entries have them",
+        "kb/a.yaml:15: entry 'pc-slow': questions in 'fr', which only 1 of 3 entries have",
     ]
 
 
@@ -504,6 +508,15 @@ def test_a_title_missing_a_language_and_an_answer_with_an_extra_one():
     assert warnings_of(("a.yaml", text)) == [
         "kb/a.yaml:5: entry 'tablet-no-power': 'answer' has 'de' text, but 'questions' has no 'de'",
         "kb/a.yaml:6: entry 'tablet-no-power': 'title' has no 'en' text, but 'questions' has 'en'",
+    ]
+
+
+def test_an_entry_without_a_title_is_a_warning_at_the_entry():
+    untitled = entry(id="id: tablet-slow", title="",
+                     questions="questions:\n    it: [è lento, va piano]\n    en: [slow, it lags]")
+    assert warnings_of(("a.yaml", GOOD_ENTRY + untitled)) == [
+        "kb/a.yaml:9: entry 'tablet-slow': no 'title'; buttons that offer this entry show its "
+        "first phrasing",
     ]
 
 
