@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ FIELDS = (
     "category",
 )
 _REQUIRED = frozenset({"id", "questions", "answer"})
+_BY_LANGUAGE = ("title", "questions", "not_questions", "answer")  # mappings of languages
 _OPTIONAL = frozenset(FIELDS) - _REQUIRED
 AUDIENCES = ("pupil", "teacher")
 _NOT_A_WORD = re.compile(r"[\W_]+")
@@ -80,6 +81,7 @@ def check_entry(
         expected = "a mapping of fields (id:, questions:, answer:)"
         return None, [Finding((), f"{label} must be {expected}, but it is {describe(item)}")]
     item = {key: value for key, value in item.items() if value is not None or key not in _OPTIONAL}
+    misplaced = _misplaced_fields(item)
     checked: CheckedEntry | None = _quick_check(item)
     if checked is None:
         from pydantic import ValidationError
@@ -89,8 +91,14 @@ def check_entry(
         try:
             checked = CheckedEntry(**EntrySchema.model_validate(item).model_dump())
         except ValidationError as error:
-            return None, _shape_findings(error.errors(), label)
-    findings = list(_content_findings(checked, label))
+            shape = _shape_findings(error.errors(), label)
+            return None, shape + _not_languages(misplaced, shape, label)
+    if misplaced:  # the rest is checked as meant, without languages called 'audience'
+        checked = replace(checked, **{
+            name: {k: v for k, v in getattr(checked, name).items() if k not in FIELDS}
+            for name, _ in misplaced
+        })
+    findings = [*_not_languages(misplaced, [], label), *_content_findings(checked, label)]
     if any(f.severity == "error" for f in findings):
         return None, findings
     return _entry(checked, category, source, line), findings
@@ -169,12 +177,49 @@ def field_name(where: YamlPath) -> str:
 
 def _shape_findings(errors: list[ErrorDetails], label: str) -> list[Finding]:
     suggested = {closest(e["loc"][0], FIELDS) for e in errors if e["type"] == "extra_forbidden"}
-    return [
+    findings = [
         _translate(error, label)
         for error in errors
         # "unknown field 'qestions' (did you mean 'questions'?)" already says it is missing
         if not (error["type"] == "missing" and error["loc"][0] in suggested)
     ]
+    return [replace(f, message=f.message + _indented_too_far(f.where)) for f in findings]
+
+
+def _misplaced_fields(item: dict[Any, Any]) -> list[YamlPath]:
+    """Where a field of the entry sits among the languages of another: (answer, keywords)."""
+    return [
+        (name, key)
+        for name in _BY_LANGUAGE
+        if isinstance(item.get(name), dict)
+        for key in item[name]
+        if key in FIELDS
+    ]
+
+
+def _not_languages(
+    misplaced: list[YamlPath], shape: list[Finding], label: str
+) -> list[Finding]:
+    """An error for each misplaced field whose value passed for a language's (so that no shape
+    finding already points at it): `audience: [pupil]` under `questions:` would read as
+    questions in a language called 'audience'."""
+    found = {finding.where[:2] for finding in shape}
+    return [
+        Finding(where, f"{label}: {field_name(where)} is not a language{_indented_too_far(where)}")
+        for where in misplaced
+        if where not in found
+    ]
+
+
+def _indented_too_far(where: YamlPath) -> str:
+    """A hint when a field of the entry sits inside one of its fields by language, such as
+    `keywords:` indented under `answer:`; nothing otherwise."""
+    if len(where) < 2 or where[0] not in _BY_LANGUAGE or where[1] not in FIELDS:
+        return ""
+    return (
+        f"; is '{where[1]}' indented too far? it belongs to the entry, at the same level "
+        f"as '{where[0]}'"
+    )
 
 
 def _translate(error: ErrorDetails, label: str) -> Finding:

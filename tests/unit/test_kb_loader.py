@@ -300,6 +300,51 @@ def test_wrong_types_say_what_was_expected_and_what_was_found():
     ]
 
 
+def test_an_entry_field_indented_under_another_gets_a_hint():
+    text = entry(
+        answer="answer:\n    it: Collega il caricatore.\n    en: Plug in.\n"
+        "    keywords: [batteria, carica]",
+        questions="questions:\n    it: [il tablet non si accende, schermo nero]"
+        "\n    en: [my tablet does not turn on, black screen]\n    audience: [pupil]",
+    )
+    assert errors_of(text) == [
+        "kb/a.yaml:5: entry 'tablet-no-power': 'questions.audience' is not a language; "
+        "is 'audience' indented too far? it belongs to the entry, at the same level as "
+        "'questions'",
+        "kb/a.yaml:9: entry 'tablet-no-power': 'answer.keywords' must be text, but it is a "
+        "list; is 'keywords' indented too far? it belongs to the entry, at the same level as "
+        "'answer'",
+    ]
+
+
+def test_a_field_indented_under_questions_is_not_read_as_a_language():
+    text = entry(
+        questions="questions:\n    it: [il tablet non si accende, schermo nero]"
+        "\n    en: [my tablet does not turn on, black screen]\n    keywords: [batteria]",
+    )
+    write_kb_file("a.yaml", text)
+    with pytest.raises(KBLoadError) as caught:
+        load_kb(Path("kb"))
+    assert [str(problem) for problem in caught.value.problems] == [  # no 'keywords' language
+        "kb/a.yaml:5: entry 'tablet-no-power': 'questions.keywords' is not a language; "
+        "is 'keywords' indented too far? it belongs to the entry, at the same level as "
+        "'questions'",
+    ]
+
+
+def test_a_required_field_indented_under_the_title_is_missing_and_misplaced():
+    text = entry(
+        questions="",
+        title="title:\n    it: Il tablet\n    questions:\n      it: [il tablet non si accende]",
+    )
+    assert errors_of(text) == [
+        "kb/a.yaml:1: entry 'tablet-no-power': missing required field 'questions'",
+        "kb/a.yaml:7: entry 'tablet-no-power': 'title.questions' must be text, but it is a "
+        "mapping; is 'questions' indented too far? it belongs to the entry, at the same level "
+        "as 'title'",
+    ]
+
+
 def test_yes_and_no_read_as_booleans_are_explained():
     assert errors_of(entry(answer="answer:\n    it: Sì\n    en: No")) == [
         "kb/a.yaml:7: entry 'tablet-no-power': 'answer.en' must be text, but it is true/false "
