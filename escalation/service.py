@@ -377,6 +377,49 @@ class SqlEscalationService:
             audit(session, now, actor(volunteer), "resolved", ticket)
             return Effects(notices=await user_notice(session, ticket, "ticket.resolved"))
 
+    async def withdraw(self, user_id: int, ticket_id: int | None = None) -> Effects:
+        """The user no longer wants help: their ticket (every unfinished one when `ticket_id`
+        is None, as /cancella needs) is closed, pings still out are edited as closed, the
+        volunteer holding it is told, and for an urgent ticket the coordinators too."""
+        now = self._clock()
+        async with self._transactions.session() as session:
+            user = await session.get(User, user_id)
+            if user is None:
+                raise EscalationError("user.unknown", user_id=user_id)
+            query = select(Ticket.id).where(
+                Ticket.user_id == user_id, Ticket.status.not_in(lifecycle.FINISHED)
+            )
+            if ticket_id is not None:
+                ticket = await require_ticket(session, ticket_id)
+                if ticket.user_id != user_id:
+                    raise EscalationError("ticket.not_yours", number=ticket.number)
+                query = query.where(Ticket.id == ticket_id)
+            effects = Effects()
+            for found in (await session.scalars(query.order_by(Ticket.id))).all():
+                ticket = await lock_ticket(session, found)
+                if ticket.status in lifecycle.FINISHED:  # finished since it was listed
+                    continue
+                ticket.status = lifecycle.transition(ticket.status, TicketStatus.CLOSED)
+                ticket.closed_at = now
+                edits = await supersede_live_offers(
+                    session, ticket, ticket_view(ticket), now, "closed"
+                )
+                await session.execute(delete(AckTimer).where(AckTimer.ticket_id == ticket.id))
+                audit(session, now, f"user:{user.pseudonym}", "withdrawn", ticket)
+                holder = await session.get(Volunteer, ticket.volunteer_id) if (
+                    ticket.volunteer_id
+                ) else None
+                params = {"number": ticket.number}
+                notices = reply_watch._to_taker(holder, "volunteer.withdrawn", params) if (
+                    holder
+                ) else ()
+                if ticket.priority == Priority.URGENT:
+                    notices += await offers.coordinator_notices(
+                        session, "coordinators.withdrawn_urgent", params
+                    )
+                effects = effects.merge(Effects(edits=tuple(edits), notices=notices))
+            return effects
+
     async def rate(self, ticket_id: int, user_id: int, stars: int, solved: bool) -> None:
         if not 1 <= stars <= 5:
             raise EscalationError("rating.invalid", stars=stars)

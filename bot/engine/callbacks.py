@@ -34,6 +34,7 @@ class Press(StrEnum):
     SOLVED = "solved"  # ticket number, y | n
     RATE = "rate"  # ticket number, y | n (solved), stars 1-5
     FORGET = "forget"  # y | n
+    WITHDRAW = "withdraw"  # ticket number, y | n: the pupil closes their own ticket
 
 
 _FIELDS: dict[Press, tuple[str, ...]] = {
@@ -49,6 +50,7 @@ _FIELDS: dict[Press, tuple[str, ...]] = {
     Press.SOLVED: (_TICKET_NUMBER, r"y|n"),
     Press.RATE: (_TICKET_NUMBER, r"y|n", r"[1-5]"),
     Press.FORGET: (r"y|n",),
+    Press.WITHDRAW: (_TICKET_NUMBER, r"y|n"),
 }
 _PATTERNS = {press: tuple(re.compile(p) for p in fields) for press, fields in _FIELDS.items()}
 

@@ -61,6 +61,8 @@ USER_COMMANDS: dict[str, Handler] = {
     "privacy": privacy.explain,
     **dict.fromkeys(privacy.FORGET_COMMANDS, privacy.ask_to_forget),
     "volunteer": volunteer.link,
+    "chiudi": tickets.ask_to_withdraw,  # a volunteer's /chiudi is theirs (checked first)
+    "close": tickets.ask_to_withdraw,
     "volontario": volunteer.link,
 }
 
@@ -101,6 +103,7 @@ USER_PRESSES: dict[Press, PressHandler] = {
     Press.SOLVED: tickets.on_solved,
     Press.RATE: tickets.on_rate,
     Press.FORGET: privacy.on_forget,
+    Press.WITHDRAW: tickets.on_withdraw,
 }
 VOLUNTEER_PRESSES: dict[Press, PressHandler] = {
     Press.TAKE: volunteer.on_take,

@@ -6,6 +6,7 @@ Deleting is irreversible, so it needs an explicit "yes" button; the data goes th
 
 from __future__ import annotations
 
+from bot.engine import effects
 from bot.engine.callbacks import Callback, Press
 from bot.engine.turn import Turn
 
@@ -29,7 +30,10 @@ async def ask_to_forget(turn: Turn) -> None:
 async def on_forget(turn: Turn, press: Callback) -> None:
     turn.toast()
     if press.fields[0] == "y":
+        # open tickets are closed first, so their volunteer and pings are told
+        withdrawn = await turn.deps.escalation.withdraw(turn.user.id)
         await turn.deps.store.forget_user(turn.user.id)
+        turn.actions.extend(await effects.render(turn.deps, withdrawn))
         turn.say("privacy.forgotten")
     else:
         turn.say("privacy.kept")

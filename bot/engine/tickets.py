@@ -191,6 +191,37 @@ async def deliver_waiting(deps: Deps, user_chat_id: int, number: str) -> list[Ac
     return actions
 
 
+async def ask_to_withdraw(turn: Turn) -> None:
+    """/chiudi from a pupil: close their open request, after a confirming tap."""
+    current = turn.user.context.get("ticket") or {}
+    ticket = await turn.deps.escalation.ticket_by_number(current["number"]) if current else None
+    if ticket is None or ticket.status in FINISHED:
+        turn.say("ticket.nothing_to_withdraw")
+        return
+    buttons = ((
+        turn.button("ticket.withdraw_yes", Press.WITHDRAW, ticket.number, "y"),
+        turn.button("ticket.withdraw_no", Press.WITHDRAW, ticket.number, "n"),
+    ),)
+    turn.say("ticket.withdraw_confirm", buttons, number=ticket.number)
+
+
+async def on_withdraw(turn: Turn, press: Callback) -> None:
+    number, confirmed = press.fields
+    ticket = await turn.deps.escalation.ticket_by_number(number)
+    if ticket is None or ticket.user_id != turn.user.id or ticket.status in FINISHED:
+        turn.toast("common.invalid_button")
+        return
+    turn.toast()
+    if confirmed != "y":
+        turn.say("ticket.withdraw_kept", number=number)
+        return
+    result = await turn.deps.escalation.withdraw(turn.user.id, ticket.id)
+    if (turn.user.context.get("ticket") or {}).get("number") == number:
+        await turn.move(State.READY)
+    turn.say("ticket.withdrawn", number=number)
+    turn.actions.extend(await effects.render(turn.deps, result))
+
+
 async def on_solved(turn: Turn, press: Callback) -> None:
     """After the volunteer closed: solved or not, then the stars."""
     turn.toast()

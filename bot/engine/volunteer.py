@@ -13,6 +13,7 @@ from bot.engine.callbacks import Callback
 from bot.engine.turn import Turn
 from bot.texts import Html
 from escalation.api import Sender, TicketView
+from escalation.lifecycle import FINISHED
 
 
 async def link(turn: Turn) -> None:
@@ -38,7 +39,8 @@ async def _set_current(turn: Turn, ticket: TicketView | None) -> None:
 
 async def on_take(turn: Turn, press: Callback) -> None:
     result = await turn.deps.escalation.take(press.number(), turn.chat_id)
-    turn.toast(None if result.won else "volunteer.too_late")
+    late = "volunteer.already_closed" if result.ticket.status in FINISHED else "volunteer.too_late"
+    turn.toast(None if result.won else late)
     if result.won:
         await _set_current(turn, result.ticket)
         turn.say("volunteer.took", number=result.ticket.number)

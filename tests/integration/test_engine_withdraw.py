@@ -1,0 +1,76 @@
+"""A pupil withdraws their request: /chiudi after a confirming tap, or /cancella (forget me)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.actions import Send
+from escalation.api import TicketStatus
+from tests.conftest import Desk
+from tests.integration.engine_harness import PUPIL, World, small_world
+
+
+async def open_a_ticket(chat: World) -> list[int]:
+    """The pupil asks for a person; the chats that were pinged."""
+    await chat.say(PUPIL, "xyzzy plugh")
+    actions = await chat.press(PUPIL, "Manda così")
+    return [a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
+
+
+async def status(desk: Desk) -> TicketStatus:
+    return (await desk.service.ticket_by_number("T-0001")).status
+
+
+async def test_chiudi_asks_then_closes_and_tells_the_volunteer(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    helper, _ = await open_a_ticket(chat)
+    await chat.press(helper, "Prendo io")
+
+    await chat.command(PUPIL, "chiudi")
+    assert "Vuoi chiudere la richiesta <b>T-0001</b>?" in chat.last(PUPIL).text
+    assert [b.label for b in chat.last(PUPIL).buttons] == ["✅ Sì, chiudila", "No, lasciala aperta"]
+    await chat.press(PUPIL, "No, lasciala")
+    assert "resta aperta" in chat.last(PUPIL).text
+    assert await status(desk) is TicketStatus.ASSIGNED
+
+    await chat.press(PUPIL, "Sì, chiudila")
+    assert "Ho chiuso la richiesta <b>T-0001</b>" in chat.texts(PUPIL)[-1]
+    assert "chiusa da chi l'aveva chiesta" in chat.last(helper).text
+    assert await status(desk) is TicketStatus.CLOSED
+    await chat.say(PUPIL, "il tablet non si accende")  # questions again, not to the volunteer
+    assert "Tieni premuto" in chat.last(PUPIL).text
+    assert "Tieni premuto" not in chat.last(helper).text
+
+
+async def test_chiudi_edits_the_pings_of_a_ticket_nobody_took(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    pinged = await open_a_ticket(chat)
+    await chat.command(PUPIL, "close")
+    await chat.press(PUPIL, "Sì, chiudila")
+    for volunteer in pinged:
+        assert chat.last(volunteer).text == "La richiesta <b>T-0001</b> è stata chiusa."
+        assert chat.last(volunteer).buttons == []
+
+
+async def test_chiudi_without_a_request(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    await chat.command(PUPIL, "chiudi")
+    assert "Non hai richieste aperte" in chat.last(PUPIL).text
+
+
+async def test_cancella_with_a_ticket_open_closes_it_and_edits_its_pings(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    pinged = await open_a_ticket(chat)
+    ping = chat.last(pinged[0])
+    await chat.command(PUPIL, "cancella")
+    await chat.press(PUPIL, "Sì, cancella")
+    assert "ho cancellato tutto" in chat.last(PUPIL).text
+    for volunteer in pinged:
+        assert chat.last(volunteer).text == "La richiesta <b>T-0001</b> è stata chiusa."
+    assert await status(desk) is TicketStatus.CLOSED
+
+    chat.inbox[pinged[0]].append(ping)  # a slow client still shows the buttons
+    await chat.press(pinged[0], "Prendo io")
+    assert chat.toasts[-1].text == "Questa richiesta è già chiusa."  # not "someone took it"
