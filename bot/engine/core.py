@@ -211,8 +211,11 @@ class ConversationEngine:
         if handler is None and staff is not None:
             handler = VOLUNTEER_COMMANDS.get(name)
         handler = handler or USER_COMMANDS.get(name)
-        if handler is None:
-            turn.say("common.unknown_command")
+        if handler is None:  # staff are reminded of their own commands
+            key = "common.unknown_command"
+            if staff is not None:
+                key = f"{'coordinator' if staff.is_coordinator else 'volunteer'}.unknown_command"
+            turn.say(key)
             return
         await handler(turn)
 
