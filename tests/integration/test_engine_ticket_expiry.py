@@ -62,6 +62,6 @@ async def test_a_pupil_asking_at_night_hears_in_words_when_help_comes(desk: Desk
     assert await open_a_ticket(chat) == []
 
     assert chat.last(PUPIL).text == (
-        "Ho preso la tua richiesta <b>T-0001</b>. Adesso i volontari non ci sono:\n"
+        "Ho preso la tua richiesta <b>T-0001</b>. In questo momento nessun volontario è libero:\n"
         "ti rispondono domani alle 08:00, qui in questa chat."
     )
