@@ -23,7 +23,7 @@ from typing import Any
 
 from escalation import cli_rota
 from escalation.api import FrequentQuestion, TicketStatus
-from escalation.dburl import DEFAULT_DATABASE_URL
+from escalation.dburl import DEFAULT_DATABASE_URL, missing_sqlite_file, shown_url
 from escalation.dburl import database_url as configured_url
 
 LIST_LIMIT = 50
@@ -94,29 +94,47 @@ def _upgrade(args: argparse.Namespace) -> int:
     except Exception as error:  # the message is all the coordinator can act on
         print(f"helpdesk db upgrade: {error}", file=sys.stderr)
         return 1
-    print(f"database at {_safe(url)} is at revision {args.revision}")
+    print(f"database at {shown_url(url)} is at revision {args.revision}")
     return 0
 
 
 def _run(
     args: argparse.Namespace, command: Callable[[Any, argparse.Namespace], Awaitable[int]]
 ) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
+    """Run `command` on the database; one that is not there is never created here."""
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
     from escalation.db import create_engine, session_factory
 
+    url = database_url(args)
+
     async def main() -> int:
-        engine = create_engine(database_url(args))
+        engine = create_engine(url)
         try:
             return await command(session_factory(engine), args)
         finally:
             await engine.dispose()
 
     try:
+        if (missing := missing_sqlite_file(url)) is not None:
+            print(
+                f"helpdesk: there is no database at {shown_url(url)} ({missing} does not "
+                "exist): create it with `helpdesk db upgrade`, or give --database-url or "
+                "DATABASE_URL",
+                file=sys.stderr,
+            )
+            return 1
         return asyncio.run(main())
+    except (ArgumentError, ValueError):  # not a URL at all (which could hold a password)
+        print(
+            "helpdesk: --database-url or $DATABASE_URL is not a database URL such as "
+            f"{DEFAULT_DATABASE_URL} or postgresql://user@host/db",
+            file=sys.stderr,
+        )
+        return 2
     except (SQLAlchemyError, OSError) as error:
         print(
-            f"helpdesk: cannot use the database at {_safe(database_url(args))}: "
+            f"helpdesk: cannot use the database at {shown_url(url)}: "
             f"{str(error).splitlines()[0]} (did you run `helpdesk db upgrade`?)",
             file=sys.stderr,
         )
@@ -230,8 +248,3 @@ def _clip(text: str | None, width: int = 60) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
