@@ -29,7 +29,7 @@ batteria sta morendo"; "I want to kill myself" would be "kill", as in "kill the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,10 @@ class _Phrase:
     category: str
     text: str  # as the coordinator wrote it, reported in Trigger.phrase
     tokens: tuple[str, ...]
+    words: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", frozenset(self.tokens))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,11 @@ class _Category:
     name: str
     triggers: tuple[_Phrase, ...]
     exceptions: tuple[_Phrase, ...]
+
+
+def _long_words(vocabulary: frozenset[str]) -> list[str]:
+    """The words a typo may stand for (shorter ones must be written right)."""
+    return [w for w in vocabulary if len(w) >= FUZZY_MIN_LETTERS]
 
 
 class _Words:
@@ -89,8 +98,9 @@ class _Words:
         tokens: Sequence[str],
         vocabulary: frozenset[str],
         not_typos: frozenset[str] = frozenset(),
+        long_words: list[str] | None = None,
     ) -> None:
-        long_words = [w for w in vocabulary if len(w) >= FUZZY_MIN_LETTERS]
+        long_words = _long_words(vocabulary) if long_words is None else long_words
         near: dict[str, frozenset[str]] = {}
         for token in set(tokens):
             exact = {token} if token in vocabulary else set()
@@ -102,6 +112,11 @@ class _Words:
             )
             near[token] = frozenset(exact | {word for word, _, _ in close})
         self.matches = [near[t] for t in tokens]
+        self.present = frozenset().union(*near.values())  # every phrase word found anywhere
+
+    def may_occur(self, phrase: _Phrase) -> bool:
+        """False when a word of `phrase` is nowhere in the message: a cheap first sieve."""
+        return phrase.words <= self.present
 
     def occurrences(self, phrase: Sequence[str], max_gap: int) -> Iterator[tuple[int, int]]:
         """Every (first, last) position where `phrase` occurs with at most `max_gap` gaps."""
@@ -125,18 +140,26 @@ class _Language:
     categories: tuple[_Category, ...]
     vocabulary: frozenset[str]
     not_typos: frozenset[str]
+    long_words: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "long_words", _long_words(self.vocabulary))
 
     def check(self, tokens: Sequence[str]) -> Trigger | None:
         """The longest phrase found (the most specific: "papà mi picchia" over "mi picchia")."""
-        words = _Words(tokens, self.vocabulary, self.not_typos)
+        words = _Words(tokens, self.vocabulary, self.not_typos, self.long_words)
         best: _Phrase | None = None
         for category in self.categories:
+            candidates = [t for t in category.triggers if words.may_occur(t)]
+            if not candidates:
+                continue
             excepted = [
                 span
                 for exception in category.exceptions
+                if words.may_occur(exception)
                 for span in words.occurrences(exception.tokens, MAX_GAP)
             ]
-            for trigger in category.triggers:
+            for trigger in candidates:
                 if (best is None or len(trigger.tokens) > len(best.tokens)) and any(
                     not any(a <= first and last <= b for a, b in excepted)
                     for first, last in words.occurrences(trigger.tokens, MAX_GAP)
