@@ -64,7 +64,8 @@ async def describe(turn: Turn) -> None:
     incoming = turn.incoming
     pending = turn.user.context.get("pending") or {}
     question = pending.get("question") or ""
-    if _useful(turn, incoming.text) and question and incoming.text not in question:
+    asked = pending.get("question_id") and question  # a real question, not "un volontario"
+    if _useful(turn, incoming.text) and asked and incoming.text not in question:
         question = f"{question}\n{incoming.text}"  # the volunteer reads both, in order
     elif _useful(turn, incoming.text) or not question:
         question = incoming.text or question or turn.text("ticket.no_description")

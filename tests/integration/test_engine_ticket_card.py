@@ -38,3 +38,12 @@ async def test_categories_are_worded_per_language_and_unknown_ones_stay_codes(de
     assert "Tipo: robotica" in ticket_summary(deps, "it", custom)
     unknown = replace(ticket, category=None, priority=Priority.NORMAL)
     assert "Tipo: non si sa" in ticket_summary(deps, "it", unknown)
+
+
+async def test_asking_for_a_person_is_not_kept_as_the_question(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "voglio parlare con qualcuno")
+    actions = await chat.say(PUPIL, "la lavagna digitale fischia")
+    [ping, *_] = [a for a in actions if getattr(a, "ping_offer_id", None) is not None]
+    assert "Domanda: la lavagna digitale fischia" in ping.text
+    assert "qualcuno" not in ping.text
