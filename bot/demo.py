@@ -2,8 +2,10 @@
 
 You type as a pupil (chat 1000) and see what the first volunteer of the rota would receive;
 `/come volontario` and `/come alunno` switch sides. Buttons are printed numbered and typing
-the number presses them. The database is a throwaway SQLite file with the real migrations,
-and the rota is the shipped one with its first volunteer on shift at a weekday morning
+the number presses one of the last message's buttons (a terminal shows no older keyboard to
+aim at); a number with no button behind it is refused, not sent as a message. `/foto`
+sends a pretend photo from either side. The database is a throwaway SQLite file with the real
+migrations, and the rota is the shipped one with its first volunteer on shift at a weekday morning
 (the demo's clock starts there), so a question the FAQ cannot answer always pings someone.
 Standard input is read line by line, so a script can pipe a conversation in.
 """
@@ -73,8 +75,10 @@ class ConsoleDemo:
         self.texts = texts
         self.volunteer_name = volunteer_name
         self.side = PUPIL_CHAT
-        self.keyboards: dict[int, tuple[int, list[Button]]] = {}  # chat -> (message id, buttons)
+        # chat -> (id of its last message, that message's buttons)
+        self.keyboards: dict[int, tuple[int, list[Button]]] = {}
         self.written: dict[int, str] = {}  # message id -> what was typed (for copies)
+        self.photos: dict[int, str | None] = {}  # message id of a pretend photo -> its caption
         self._ids = itertools.count(1)
 
     def say(self, key: str, **params: object) -> None:
@@ -95,22 +99,29 @@ class ConsoleDemo:
             else:
                 self.say("demo.as_pupil")
             return
-        await self._deliver(await self.engine.handle(self._incoming(typed)))
+        incoming = self._incoming(typed)
+        if incoming is None:
+            self.say("demo.no_button", number=typed)
+            return
+        await self._deliver(await self.engine.handle(incoming))
         await self._deliver(await self.engine.tick())
 
-    def _incoming(self, typed: str) -> Incoming:
+    def _incoming(self, typed: str) -> Incoming | None:
+        """What typing `typed` sends; None for a number with no button behind it."""
         update_id, message_id = next(self._ids), next(self._ids)
         if typed.isdigit():
             message, buttons = self.keyboards.get(self.side, (0, []))
             number = int(typed)
-            if 1 <= number <= len(buttons):
-                return Incoming(update_id, self.side, Kind.CALLBACK, message_id=message,
-                                callback_data=buttons[number - 1].data, callback_id=str(update_id))
-        self.written[message_id] = typed
+            if not 1 <= number <= len(buttons):
+                return None
+            return Incoming(update_id, self.side, Kind.CALLBACK, message_id=message,
+                            callback_data=buttons[number - 1].data, callback_id=str(update_id))
         if typed.startswith("/foto"):
             caption = typed.removeprefix("/foto").strip() or None
+            self.photos[message_id] = caption
             return Incoming(update_id, self.side, Kind.PHOTO, message_id=message_id,
                             text=caption, file_id=f"demo-photo-{message_id}")
+        self.written[message_id] = typed
         if typed.startswith("/"):
             name, _, rest = typed[1:].partition(" ")
             return Incoming(update_id, self.side, Kind.COMMAND, message_id=message_id,
@@ -123,39 +134,46 @@ class ConsoleDemo:
                                         name=self.volunteer_name))
         return plain(self.texts.get(DEMO_LANGUAGE, "demo.to_pupil"))
 
-    def _show(self, chat_id: int, message_id: int, text: str, buttons: list[Button]) -> None:
+    def _show(self, chat_id: int, text: str, buttons: list[Button]) -> None:
         prefix = self._prefix(chat_id)
         print("\n".join(f"{prefix} {line}" for line in plain(text).splitlines() or [""]))
         if buttons:
-            self.keyboards[chat_id] = (message_id, buttons)
             print("    " + "  ".join(f"[{n}] {b.label}" for n, b in enumerate(buttons, 1)))
-        elif self.keyboards.get(chat_id, (None,))[0] == message_id:
-            del self.keyboards[chat_id]  # an edit took the buttons away
         sys.stdout.flush()
+
+    def _copied(self, copy: Copy) -> str:
+        """What a copy shows: the typed words, or a pretend photo with its caption."""
+        if copy.message_id in self.photos:
+            caption = copy.caption if copy.caption is not None else self.photos[copy.message_id]
+            photo = plain(self.texts.get(DEMO_LANGUAGE, "demo.photo"))
+            return "\n".join(filter(None, (photo, caption)))  # as Telegram shows it
+        return "\n".join(filter(None, (copy.caption, self.written.get(copy.message_id, ""))))
 
     async def _deliver(self, actions: list[Action]) -> None:
         for action in actions:
             match action:
                 case Send():
                     message_id = next(self._ids)
-                    self._show(action.chat_id, message_id, action.text,
-                               [b for row in action.buttons for b in row])
+                    buttons = [b for row in action.buttons for b in row]
+                    self._show(action.chat_id, action.text, buttons)
+                    self.keyboards[action.chat_id] = (message_id, buttons)
                     if action.ping_offer_id is not None:
                         await self.engine.sent(action, message_id)
                 case Edit():
                     edited = plain(self.texts.get(DEMO_LANGUAGE, "demo.edited"))
-                    self._show(action.chat_id, action.message_id, f"{edited} {action.text}",
-                               [b for row in action.buttons for b in row])
+                    buttons = [b for row in action.buttons for b in row]
+                    self._show(action.chat_id, f"{edited} {action.text}", buttons)
+                    if self.keyboards.get(action.chat_id, (None,))[0] == action.message_id:
+                        self.keyboards[action.chat_id] = (action.message_id, buttons)
                 case Copy():
                     message_id = next(self._ids)
-                    original = self.written.get(action.message_id, "")
-                    body = "\n".join(filter(None, (action.caption, original)))
                     copied = plain(self.texts.get(DEMO_LANGUAGE, "demo.copied"))
-                    self._show(action.to_chat_id, message_id, f"{copied} {body}", [])
+                    self._show(action.to_chat_id, f"{copied} {self._copied(action)}", [])
+                    self.keyboards[action.to_chat_id] = (message_id, [])
                     if action.ticket_id is not None:
                         await self.engine.sent(action, message_id)
                 case AnswerCallback() if action.text:
-                    self._show(self.side, -1, action.text, [])
+                    self._show(self.side, action.text, [])  # a toast: the keyboard stays
 
 
 async def _converse(database_url: str, kb: Path, rota_path: Path) -> int:

@@ -47,6 +47,24 @@ def test_the_demo_answers_the_pupil_and_pings_the_volunteer():
     assert any("(copia) grazie!" in line for line in volunteer)
 
 
+def test_numbers_press_only_the_last_messages_buttons_and_photos_are_pretend_both_ways():
+    result = run_demo(
+        "il tablet non si accende\n7\nvoglio parlare con qualcuno\nla lavagna fischia\n1\n"
+        "/foto\n/come volontario\n1\n/foto ecco\n"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    refused = [line for line in lines if "non c'è un pulsante" in line]
+    assert [r.split("pulsante ")[1][0] for r in refused] == ["7", "1"]  # "Manda così" is old
+    assert "Domanda: 7" not in result.stdout and "(copia) 1" not in result.stdout
+    pupil = [line for line in lines if line.startswith("[all'alunno]")]
+    volunteer = [line for line in lines if line.startswith("[al volontario ")]
+    assert "[all'alunno] (copia) 📷 [una foto finta]" in pupil  # the volunteer's photo ...
+    assert "[all'alunno] ecco" in pupil  # ... with its caption
+    assert "[al volontario Giulia Ferraris] (copia) 📷 [una foto finta]" in volunteer  # pupil's
+    assert not any("/foto" in line for line in pupil + volunteer)
+
+
 def test_the_demo_exits_cleanly_at_once_on_empty_input():
     result = run_demo("")
     assert result.returncode == 0, result.stderr
