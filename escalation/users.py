@@ -34,6 +34,20 @@ from escalation.transactions import Sessions, Transactions
 from escalation.views import user_view
 
 _USER_FIELDS = frozenset({"role", "language", "school", "state", "context", "blocked"})
+# The hot path (every update reads and touches its user) runs plain Core statements on the
+# table: the ORM's bookkeeping for an UPDATE ... RETURNING costs more than the statement.
+_USERS = User.__table__
+_VIEWED = (
+    _USERS.c.id,
+    _USERS.c.chat_id,
+    _USERS.c.pseudonym,
+    _USERS.c.role,
+    _USERS.c.language,
+    _USERS.c.school,
+    _USERS.c.blocked,
+    _USERS.c.state,
+    _USERS.c.context,
+)
 _PSEUDONYM_TRIES = 5  # with 32 random bits, a second clash in a row is all but impossible
 
 Pseudonyms = Callable[[], str]
@@ -59,16 +73,19 @@ class SqlUserStore:
 
     async def get_or_create_user(self, chat_id: int, language: str) -> UserView:
         now = self._clock()
-        seen = update(User).where(User.chat_id == chat_id).values(last_seen_at=now).returning(User)
+        seen = (
+            update(_USERS).where(_USERS.c.chat_id == chat_id).values(last_seen_at=now)
+            .returning(*_VIEWED)
+        )
         async with self._transactions.session() as session:
-            user = await session.scalar(seen)  # the usual case: one statement reads and touches
+            user = (await session.execute(seen)).first()  # usually: one statement, read & touch
             if user is None:  # first contact
                 user = await self._insert_user(session, seen, chat_id, language)
-            return user_view(user)
+            return user_view(user)  # a row has the attributes of a User
 
     async def _insert_user(
         self, session: AsyncSession, seen: Any, chat_id: int, language: str
-    ) -> User:
+    ) -> Any:
         """Insert the chat's user and read it back with `seen`. The chat's first two updates
         may race, and a random pseudonym may be taken: the insert then does nothing (no error
         to abort the update's transaction), and a taken pseudonym is tried again with another."""
@@ -86,7 +103,7 @@ class SqlUserStore:
                     last_seen_at=now,
                 )
             )
-            user = await session.scalar(seen)
+            user = (await session.execute(seen)).first()
             if user is not None:
                 return user
         raise RuntimeError(f"no free pseudonym in {_PSEUDONYM_TRIES} tries")
@@ -109,12 +126,14 @@ class SqlUserStore:
             for name, value in fields.items()
         }
         async with self._transactions.session() as session:
-            user = await session.scalar(
-                update(User)
-                .where(User.id == user_id)
-                .values(**values, last_seen_at=self._clock())
-                .returning(User)
-            )
+            user = (
+                await session.execute(
+                    update(_USERS)
+                    .where(_USERS.c.id == user_id)
+                    .values(**values, last_seen_at=self._clock())
+                    .returning(*_VIEWED)
+                )
+            ).first()
             if user is None:
                 raise EscalationError("user.unknown", user_id=user_id)
             return user_view(user)
