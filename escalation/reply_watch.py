@@ -51,9 +51,10 @@ async def fire(
     """A claimed reply timer of the locked ticket has fallen due: remind, hand back, or
     drop it when the taker wrote in time or no longer holds the ticket."""
     taker = await session.get(Volunteer, ticket.volunteer_id) if ticket.volunteer_id else None
-    if taker is None or ticket.status not in lifecycle.IN_PROGRESS or await _replied(
-        session, ticket
-    ):
+    if taker is None or ticket.status not in lifecycle.IN_PROGRESS:  # released or closed
+        await session.delete(timer)
+        return Effects()
+    if await _replied(session, ticket):  # in time: nothing to say
         await session.delete(timer)
         return Effects()
     if timer.kind == TimerKind.REPLY_REMINDER:
