@@ -11,6 +11,11 @@ is called inside one on the same database: the replies are then committed with t
 changes or not at all, and no reply is lost to a crash between the two. So build the outbox
 on the same database engine as the user store (as `helpdesk run` does): on a second engine
 of the same SQLite file its insert would wait for the lock that the update itself holds.
+
+A call Telegram took is not deleted at once, which would cost a transaction per reply: it
+is remembered as sent (every read here skips it) and deleted with the next `add` or by
+`forget_sent`, which the adapter runs with its drain (every second) and when it stops. A
+crash in between sends those calls once more: delivery is at least once anyway.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.models import OutboxMessage
-from escalation.transactions import Transactions
+from escalation.transactions import Transactions, when_ended
 
 MAX_ERROR_CHARS = 255
+MAX_SENT = 256  # sent calls remembered before they are deleted in a transaction of their own
 
 
 class OutboxStatus(StrEnum):
@@ -74,6 +80,30 @@ class Outbox:
         self._sessions = sessions
         self._transactions = Transactions(sessions)
         self._clock = clock
+        # Taken by Telegram, still in the table; and being deleted by a transaction not yet
+        # ended. An id is only ever in one deletion: SQLite reuses the id of a deleted last
+        # row, and a second deletion of it would delete the new row.
+        self._sent: set[int] = set()
+        self._deleting: set[int] = set()
+
+    def _unsent(self) -> Any:
+        """The condition that skips rows already sent (see the module docstring)."""
+        skipped = self._sent | self._deleting
+        return OutboxMessage.id.not_in(skipped) if skipped else true()
+
+    def _take_sent(self) -> frozenset[int]:
+        """The sent ids, now being deleted: `_deleted` or `_kept` once that transaction ended."""
+        ids = frozenset(self._sent)
+        self._sent.clear()
+        self._deleting |= ids
+        return ids
+
+    def _deleted(self, ids: frozenset[int]) -> None:
+        self._deleting -= ids
+
+    def _kept(self, ids: frozenset[int]) -> None:
+        self._deleting -= ids
+        self._sent |= ids
 
     async def add(self, items: Sequence[Outgoing]) -> Added:
         """Queue `items`, all or none, behind whatever their chats already wait for; inside a
@@ -94,6 +124,7 @@ class Outbox:
             for item in items
         ]
         async with self._transactions.session() as session:  # plain statements: per reply
+            await self._delete_sent(session)
             waiting = frozenset(
                 await session.scalars(
                     select(OutboxMessage.chat_id)
@@ -122,6 +153,7 @@ class Outbox:
                 .where(
                     OutboxMessage.chat_id == chat_id,
                     OutboxMessage.status == OutboxStatus.PENDING,
+                    self._unsent(),
                 )
                 .order_by(OutboxMessage.id)
                 .limit(1)
@@ -138,6 +170,7 @@ class Outbox:
                 .where(
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.next_attempt_at <= self._clock(),
+                    self._unsent(),
                 )
                 .group_by(OutboxMessage.chat_id)
                 .order_by(func.min(OutboxMessage.id))
@@ -145,16 +178,36 @@ class Outbox:
             return list(chats)
 
     async def done(self, queued: Queued) -> None:
-        """Telegram took it: forget it (its text need not be kept any longer).
+        """Telegram took it: it is never sent again, and soon deleted (see the module)."""
+        self._sent.add(queued.id)
+        if len(self._sent) >= MAX_SENT:
+            await self.forget_sent()
+
+    async def forget_sent(self) -> None:
+        """Delete the calls Telegram took (their texts need not be kept any longer).
 
         On PostgreSQL this commit does not wait for the disk: should the server crash right
-        after it, the message is sent once more, which delivery at least once allows anyway,
-        and every reply costs one disk flush less.
+        after it, the messages are sent once more, which delivery at least once allows anyway.
         """
-        async with self._sessions.begin() as session:
-            if session.bind.dialect.name == "postgresql":
-                await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            await session.execute(delete(OutboxMessage).where(OutboxMessage.id == queued.id))
+        if not self._sent:
+            return
+        ids = self._take_sent()
+        try:
+            async with self._sessions.begin() as session:
+                if session.bind.dialect.name == "postgresql":
+                    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                await session.execute(_delete(ids))
+        except BaseException:
+            self._kept(ids)
+            raise
+        self._deleted(ids)
+
+    async def _delete_sent(self, session: AsyncSession) -> None:
+        """Delete the sent rows in `session`'s transaction (maybe an update's)."""
+        if self._sent:
+            ids = self._take_sent()
+            when_ended(session, lambda: self._deleted(ids), lambda: self._kept(ids))
+            await session.execute(_delete(ids))
 
     async def retry_later(self, queued: Queued, delay: timedelta, error: str) -> None:
         """Try again after `delay`; the chat's later calls wait behind it."""
@@ -190,7 +243,7 @@ class Outbox:
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .where(OutboxMessage.status == OutboxStatus.PENDING, self._unsent())
                 .order_by(OutboxMessage.id)
             )
             return [_queued(row) for row in rows]
@@ -200,6 +253,10 @@ class Outbox:
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == queued.id).values(**values)
             )
+
+
+def _delete(ids: frozenset[int]) -> Any:
+    return delete(OutboxMessage).where(OutboxMessage.id.in_(ids))
 
 
 def _queued(row: OutboxMessage) -> Queued:

@@ -15,7 +15,7 @@ outbox stores an update's replies in the update's own transaction that way).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 Sessions = async_sessionmaker[AsyncSession]
 
+_WHEN_ENDED = "escalation_when_ended"
 _current: ContextVar[tuple[Any, AsyncSession] | None] = ContextVar(
     "escalation_unit_of_work", default=None
 )
@@ -46,12 +47,18 @@ class Transactions:
         if self._shared() is not None:  # already in one: the outer one commits
             yield
             return
-        async with self._sessions() as session, session.begin():
-            token = _current.set((self._database, session))
+        async with self._sessions() as session:
             try:
-                yield
-            finally:
-                _current.reset(token)
+                async with session.begin():
+                    token = _current.set((self._database, session))
+                    try:
+                        yield
+                    finally:
+                        _current.reset(token)
+            except BaseException:
+                _ended(session, committed=False)
+                raise
+            _ended(session, committed=True)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -60,5 +67,25 @@ class Transactions:
         if shared is not None:
             yield shared
             return
-        async with self._sessions() as session, session.begin():
-            yield session
+        async with self._sessions() as session:
+            try:
+                async with session.begin():
+                    yield session
+            except BaseException:
+                _ended(session, committed=False)
+                raise
+            _ended(session, committed=True)
+
+
+def when_ended(
+    session: AsyncSession, committed: Callable[[], None], rolled_back: Callable[[], None]
+) -> None:
+    """Call `committed` or `rolled_back` once the transaction `session` belongs to ended (it
+    must be one of `Transactions`): for what a process may only believe once the database
+    does."""
+    session.info.setdefault(_WHEN_ENDED, []).append((committed, rolled_back))
+
+
+def _ended(session: AsyncSession, *, committed: bool) -> None:
+    for on_commit, on_rollback in session.info.pop(_WHEN_ENDED, ()):
+        (on_commit if committed else on_rollback)()

@@ -13,7 +13,9 @@ So a stop or redeploy loses nothing; a hard crash (kill -9, power) can lose the 
 fetched but not yet handled, and the pupil has to write again. An update is handled in one
 database transaction, its claim on the update id and its replies' outbox rows included:
 Telegram redelivering it is ignored once handled, handled afresh if it failed. From that
-commit on the replies are sent at least once, in order per chat, across restarts.
+commit on the replies are sent at least once, in order per chat, across restarts. What
+Telegram took is deleted from the outbox in batches (with the next update, by the drain,
+and when the bot stops): a hard crash may send the last second's replies once more.
 
 Building and attaching are two steps because `helpdesk run` can only assemble the engine once
 the bot knows its own username (from getMe, when the Application initialises).
@@ -116,6 +118,14 @@ def attach(
         """Send what is due: leftovers of an earlier run, and retries whose wait is over."""
         await courier.drain()
 
+    async def forget_sent(application: Application) -> None:
+        """Once stopped, delete what Telegram took (a restart must not send it again)."""
+        await outbox.forget_sent()
+        if then_stop is not None:
+            await then_stop(application)
+
+    then_stop = application.post_stop
+    application.post_stop = forget_sent
     application.add_handler(TypeHandler(Update, on_update))
     application.add_error_handler(error_logger(tag))
     assert application.job_queue is not None  # the job-queue extra is a dependency

@@ -9,7 +9,8 @@ out oldest first and one at a time: one that must wait holds back the later ones
 - Anything else Telegram refuses (403 blocked by the user, 400 chat not found): recorded as
   failed, not tried again, and the chat's next call goes. The escalation timers move on from
   a ping that never arrived.
-A timeout after Telegram took the message means it goes twice: delivery is at least once.
+A timeout after Telegram took the message means it goes twice: delivery is at least once
+(so does a hard crash before the outbox deleted what Telegram took, see escalation.outbox).
 Button toasts (answerCallbackQuery) are answered at once and never stored: they expire fast.
 When the database is down the outbox cannot be written, so the replies (by then the engine's
 "try again in a minute") are sent directly, once.
@@ -145,7 +146,9 @@ class Courier:
                     await self._send_each([q for q in added.rows if q.chat_id == chat_id])
 
     async def drain(self) -> None:
-        """Send whatever is due in every chat: after a restart, and on a timer for retries."""
+        """Send whatever is due in every chat: after a restart, and on a timer for retries;
+        and delete what Telegram took meanwhile (the outbox does so in batches)."""
+        await self._outbox.forget_sent()
         chats = [c for c in await self._outbox.due_chats() if not self._taken(c)]
         await asyncio.gather(*(self.flush(chat) for chat in chats))  # a busy chat: its sender
 

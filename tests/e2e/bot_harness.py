@@ -78,6 +78,8 @@ async def running_bot(
     finally:
         await application.updater.stop()
         await application.stop()
+        if application.post_stop is not None:  # as run_polling does
+            await application.post_stop(application)
         await application.shutdown()
 
 

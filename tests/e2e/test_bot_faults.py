@@ -168,6 +168,7 @@ async def test_a_relay_telegram_failed_is_still_owed_after_a_stop_and_goes_after
         fake_bot_api.fail_next("copyMessage", status=500)
         fake_bot_api.user_sends(PUPIL, "mi senti?")
         await fake_bot_api.wait_for("copyMessage", lambda r: r.status == 500)
+    async with helpdesk_engine(tmp_path, Clock(), database_url) as assembly:  # not serving
         owed = await outbox_of(assembly).pending()
     assert [(q.chat_id, q.kind) for q in owed] == [(GIULIA, "copy")]
     assert copies_to(fake_bot_api, GIULIA) == ["ci sei?"]  # stopped before the retry
@@ -178,6 +179,16 @@ async def test_a_relay_telegram_failed_is_still_owed_after_a_stop_and_goes_after
 
     assert copy.via == "copyMessage"
     assert copies_to(fake_bot_api, GIULIA) == ["ci sei?", "mi senti?"]
+
+
+async def test_what_telegram_took_is_deleted_by_a_stop_so_a_restart_sends_nothing_again(
+    fake_bot_api: FakeBotApi, tmp_path: Path, database_url: str
+):
+    async with bot_on(fake_bot_api, tmp_path, database_url):
+        await onboard_pupil(fake_bot_api, PUPIL)
+        await replies(fake_bot_api, PUPIL, lambda: fake_bot_api.user_sends(PUPIL, FAQ_QUESTION))
+    async with helpdesk_engine(tmp_path, Clock(), database_url) as assembly:  # not serving
+        assert await outbox_of(assembly).pending() == []  # taken calls are deleted in batches
 
 
 async def test_a_volunteer_who_blocked_the_bot_is_recorded_once_per_message_not_retried(
