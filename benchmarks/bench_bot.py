@@ -195,6 +195,8 @@ async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: b
             profiler.report()
         await application.updater.stop()
         await application.stop()
+        if application.post_stop is not None:  # as run_polling does: the outbox tidies up
+            await application.post_stop(application)
         await application.shutdown()
     conn.send("stopped")
     return cpu
