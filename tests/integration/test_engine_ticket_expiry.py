@@ -63,5 +63,5 @@ async def test_a_pupil_asking_at_night_hears_in_words_when_help_comes(desk: Desk
 
     assert chat.last(PUPIL).text == (
         "Ho preso la tua richiesta <b>T-0001</b>. In questo momento nessun volontario è libero:\n"
-        "ti rispondono domani alle 08:00, qui in questa chat."
+        "ti rispondono domani alle 08:00, qui in questa chat. Se non ti serve più, scrivi /chiudi."
     )

@@ -45,6 +45,7 @@ async def test_chiudi_asks_then_closes_and_tells_the_volunteer(desk: Desk, tmp_p
 async def test_chiudi_edits_the_pings_of_a_ticket_nobody_took(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     pinged = await open_a_ticket(chat)
+    assert "Se non ti serve più, scrivi /chiudi." in chat.last(PUPIL).text  # how to withdraw
     await chat.command(PUPIL, "close")
     await chat.press(PUPIL, "Sì, chiudila")
     for volunteer in pinged:
