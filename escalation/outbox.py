@@ -33,6 +33,7 @@ from escalation.models import OutboxMessage
 from escalation.transactions import Transactions, when_ended
 
 MAX_ERROR_CHARS = 255
+_OUTBOX = OutboxMessage.__table__  # per reply: plain Core statements, no ORM bookkeeping
 MAX_SENT = 256  # sent calls remembered before they are deleted in a transaction of their own
 
 
@@ -127,17 +128,16 @@ class Outbox:
             await self._delete_sent(session)
             waiting = frozenset(
                 await session.scalars(
-                    select(OutboxMessage.chat_id)
+                    select(_OUTBOX.c.chat_id)
                     .where(
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.chat_id.in_({item.chat_id for item in items}),
+                        _OUTBOX.c.status == OutboxStatus.PENDING,
+                        _OUTBOX.c.chat_id.in_({item.chat_id for item in items}),
                     )
                     .distinct()
                 )
             )
             ids = await session.scalars(
-                insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-                values,
+                insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True), values
             )
             queued = [
                 Queued(item.chat_id, item.kind, item.payload, row_id, 0)
@@ -256,7 +256,7 @@ class Outbox:
 
 
 def _delete(ids: frozenset[int]) -> Any:
-    return delete(OutboxMessage).where(OutboxMessage.id.in_(ids))
+    return delete(_OUTBOX).where(_OUTBOX.c.id.in_(ids))
 
 
 def _queued(row: OutboxMessage) -> Queued:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,7 +60,9 @@ def actor(volunteer: Volunteer) -> str:
     return f"volunteer:{volunteer.code}"
 
 
-def insert_ignoring_duplicates(session: AsyncSession, table: type[Base], *keys: str) -> Any:
+def insert_ignoring_duplicates(
+    session: AsyncSession, table: type[Base] | Table, *keys: str
+) -> Any:
     """An INSERT into `table` that does nothing when a row with the same `keys` exists (with
     no keys: when any unique column clashes). Nothing fails, so the transaction goes on."""
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite

@@ -34,9 +34,11 @@ from escalation.transactions import Sessions, Transactions
 from escalation.views import user_view
 
 _USER_FIELDS = frozenset({"role", "language", "school", "state", "context", "blocked"})
-# The hot path (every update reads and touches its user) runs plain Core statements on the
-# table: the ORM's bookkeeping for an UPDATE ... RETURNING costs more than the statement.
+# The hot path (every update claims its id, reads and touches its user, logs a question)
+# runs plain Core statements on the tables: the ORM's bookkeeping costs more than they do.
 _USERS = User.__table__
+_PROCESSED = ProcessedUpdate.__table__
+_QUESTIONS = QuestionLog.__table__
 _VIEWED = (
     _USERS.c.id,
     _USERS.c.chat_id,
@@ -177,10 +179,10 @@ class SqlUserStore:
 
     async def claim_update(self, update_id: int) -> bool:
         async with self._transactions.session() as session:
-            insert = insert_ignoring_duplicates(session, ProcessedUpdate, "update_id")
+            insert = insert_ignoring_duplicates(session, _PROCESSED, "update_id")
             inserted = await session.scalar(
                 insert.values(update_id=update_id, at=self._clock()).returning(
-                    ProcessedUpdate.update_id
+                    _PROCESSED.c.update_id
                 )
             )
             return inserted is not None
@@ -195,7 +197,7 @@ class SqlUserStore:
     ) -> int:
         async with self._transactions.session() as session:
             return await session.scalar(
-                insert(QuestionLog)
+                insert(_QUESTIONS)
                 .values(
                     user_id=user_id,
                     text=text,
@@ -204,13 +206,13 @@ class SqlUserStore:
                     outcome=Outcome(outcome).value if outcome else None,
                     at=self._clock(),
                 )
-                .returning(QuestionLog.id)
+                .returning(_QUESTIONS.c.id)
             )
 
     async def set_outcome(self, question_id: int, outcome: Outcome) -> None:
         async with self._transactions.session() as session:
             await session.execute(
-                update(QuestionLog)
-                .where(QuestionLog.id == question_id)
+                update(_QUESTIONS)
+                .where(_QUESTIONS.c.id == question_id)
                 .values(outcome=Outcome(outcome).value)
             )
