@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.engine.assemble import RotaFile, assemble
@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         _fail("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
         return EXIT_UNAVAILABLE
     except NetworkError as error:  # polling retries for ever: only a failed start ends here
-        _fail(f"cannot reach Telegram: {_first_line(error)}")
+        what = "Telegram refused" if isinstance(error, BadRequest) else "cannot reach Telegram"
+        _fail(f"{what}: {_first_line(error)}")
         return EXIT_UNAVAILABLE
     except (SQLAlchemyError, OSError) as error:
         _fail(f"stopped: {type(error).__name__}: {_first_line(error)}")

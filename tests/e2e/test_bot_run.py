@@ -184,6 +184,25 @@ async def test_an_unreachable_telegram_is_one_clear_line(tmp_path: Path):
     assert "Traceback" not in log
 
 
+async def test_a_webhook_telegram_refuses_is_one_clear_line(
+    fake_bot_api: FakeBotApi, tmp_path: Path
+):
+    fake_bot_api.fail_next(
+        "setWebhook", status=400, description="Bad Request: bad webhook: HTTPS url must be provided"
+    )
+    async with served(
+        fake_bot_api, tmp_path, "--webhook", "http://127.0.0.1/hook", "--port", str(_free_port())
+    ) as process:
+        _, stderr = await asyncio.wait_for(process.communicate(), STARTUP_TIMEOUT)
+
+    log = stderr.decode()
+    assert process.returncode == 1
+    assert log.splitlines()[-1] == (
+        "helpdesk run: Telegram refused: Bad webhook: https url must be provided"
+    )
+    assert "Traceback" not in log
+
+
 async def test_a_broken_faq_and_rota_at_start_list_their_problems_and_exit_1_offline(
     fake_bot_api: FakeBotApi, tmp_path: Path
 ):
