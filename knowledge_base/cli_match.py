@@ -12,12 +12,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from knowledge_base.loader import SHIPPED_FAQ, load_kb, shown
 from knowledge_base.matcher import Decision, Matcher
 from knowledge_base.model import KBLoadError
 from knowledge_base.report import print_load_failure
+from knowledge_base.yamlsource import YamlSyntaxError, read_yaml
 
 SHIPPED_CASES = Path(__file__).parent / "faq_cases.yaml"
 
@@ -156,19 +155,17 @@ class CasesError(Exception):
 def load_cases(path: Path) -> list[Case]:
     """Read a cases file in the format of kb-format.md ("Evaluation cases")."""
     try:
-        text = path.read_text(encoding="utf-8")
+        doc = read_yaml(path)
     except OSError as error:
         raise CasesError(f"{shown(path)}: cannot read the cases file ({error.strerror})") from None
-    try:
-        nodes = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise CasesError(f"{shown(path)}: not valid YAML: {error}") from None
+    except YamlSyntaxError as error:  # located and worded as for the FAQ's own files
+        raise CasesError(f"{shown(path)}:{error.line}: invalid YAML: {error.explanation}") from None
+    data = doc.value
     if not isinstance(data, list):
         raise CasesError(f"{shown(path)}:1: expected a list of cases (- query: ..., expect: ...)")
     cases = []
-    for number, (item, node) in enumerate(zip(data, nodes.value, strict=True), 1):
-        line = node.start_mark.line + 1
+    for number, item in enumerate(data, 1):
+        line = doc.line_of((number - 1,))
         if not isinstance(item, dict) or "query" not in item or "expect" not in item:
             raise CasesError(f"{shown(path)}:{line}: case {number} needs `query` and `expect`")
         expect = item["expect"]

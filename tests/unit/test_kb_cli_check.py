@@ -152,3 +152,11 @@ def test_the_installed_helpdesk_command_checks_a_kb():
             "1 error, 0 warnings in 1 file",
         ],
     )
+
+
+def test_a_cases_file_that_is_not_yaml_is_located_like_a_faq_file(capsys):
+    Path("cases.yaml").write_text("- query: il tablet\n  expect: [tablet-no-power\n")
+    assert main(["kb", "test", "cases.yaml"]) == 2
+    assert capsys.readouterr().err == (
+        "cases.yaml:2: invalid YAML: a '[' list opened on this line is never closed with ']'\n"
+    )
