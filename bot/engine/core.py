@@ -121,6 +121,12 @@ class ConversationEngine:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        # Normalised once: the texts are the engine's for its lifetime (Deps is frozen).
+        self._person_phrases = frozenset(
+            f" {' '.join(words(phrase))} "
+            for lang in deps.texts.languages
+            for phrase in deps.texts.phrases(lang, "ask_for_a_person")
+        )
 
     async def handle(self, incoming: Incoming, keep: Keep | None = None) -> list[Action]:
         lang = _language_hint(incoming)
@@ -267,9 +273,4 @@ class ConversationEngine:
     def _wants_a_person(self, turn: Turn, text: str) -> bool:
         """"voglio parlare con qualcuno", "un umano", "talk to a person" (per-language lists)."""
         plain = f" {' '.join(words(text))} "
-        phrases = {
-            phrase
-            for lang in self.deps.texts.languages
-            for phrase in self.deps.texts.phrases(lang, "ask_for_a_person")
-        }
-        return any(f" {' '.join(words(p))} " in plain for p in phrases)
+        return any(phrase in plain for phrase in self._person_phrases)
