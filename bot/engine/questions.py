@@ -51,8 +51,19 @@ async def ask(turn: Turn, text: str) -> None:
     elif clarified:
         offered = [e for e in map(kb.get, decision.offered or ranked) if e][:MAX_OFFERED]
         await _offer(turn, question_id, text, offered)
+    elif not ranked:
+        await _off_topic(turn, question_id, text)
     else:
         await tickets.ask_description(turn, text, question_id=question_id)
+
+
+async def _off_topic(turn: Turn, question_id: int, text: str) -> None:
+    """No FAQ entry shares a single word with it ("quanto fa 7 per 8", "raccontami una
+    barzelletta"): say what the bot is for, with a volunteer one tap away, rather than hand
+    every joke and homework question to the volunteers as a ticket."""
+    await _remember(turn, id=question_id, text=text, tried=[], spare=[])
+    human = turn.button("question.human_button", Press.FEEDBACK, question_id, "human")
+    turn.say("question.off_topic", ((human,),))
 
 
 async def _answer(

@@ -38,7 +38,7 @@ from tests.e2e.fake_bot_api import FakeBotApi
 
 FIRST_PUPIL, FIRST_VOLUNTEER = 20_000_000, 30_000_000
 FAQ_QUESTION, FAQ_ANSWER_MARK = "il tablet non si accende", "caricatore"
-HOMEWORK = "mi aiuti con i compiti di storia?"  # not in the FAQ: a person must help
+HOMEWORK = "mi aiuti con i compiti di storia?"  # no FAQ word: the pupil asks for a volunteer
 REPLY_TIMEOUT = 60.0  # a reply later than this counts as lost
 SETTLE_TIMEOUT = 60.0  # after the run, time for retries to finish before counting
 
@@ -223,7 +223,8 @@ class _Simulation:
             self.result.reply_latencies.append(time.perf_counter() - started)
 
     async def ticket_pupil(self, chat_id: int, end: float) -> None:
-        describe = await self.exchange(chat_id, lambda: self.fake.user_sends(chat_id, HOMEWORK))
+        off_topic = await self.exchange(chat_id, lambda: self.fake.user_sends(chat_id, HOMEWORK))
+        describe = await self._press(chat_id, off_topic, "fb:")  # "talk to a volunteer"
         await self._press(chat_id, describe, "desc:")
         for n in itertools.count(1):
             if not await self._think(end):

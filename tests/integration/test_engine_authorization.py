@@ -26,6 +26,7 @@ OTHER_PUPIL = PUPIL + 1
 async def open_ticket(chat: World, pupil: int) -> list[int]:
     """`pupil` asks what the FAQ cannot answer and sends it as it is; the chats pinged."""
     await chat.say(pupil, "xyzzy plugh")
+    await chat.press(pupil, "Parla con un volontario")  # off-topic
     actions = await chat.press(pupil, "Manda così")
     return [a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
 

@@ -31,6 +31,7 @@ DANGER = "papà mi picchia"
 async def waiting_ticket(chat: World) -> list[int]:
     """The pupil asks what the FAQ cannot answer and sends it as it is; the chats pinged."""
     await chat.say(PUPIL, "xyzzy plugh")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     actions = await chat.press(PUPIL, "Manda così")
     return [a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
 

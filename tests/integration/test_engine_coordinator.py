@@ -42,6 +42,7 @@ async def test_stats_and_the_faqs_gaps(desk: Desk, tmp_path: Path):
     await chat.say(PUPIL, "il tablet non si accende")
     await chat.press(PUPIL, "Risolto")
     await chat.say(PUPIL + 1, "la lavagna fischia")
+    await chat.press(PUPIL + 1, "Parla con un volontario")  # off-topic: no FAQ word
     await chat.press(PUPIL + 1, "Manda così")
 
     await chat.command(COORDINATOR, "stats")
@@ -55,6 +56,7 @@ async def test_stats_and_the_faqs_gaps(desk: Desk, tmp_path: Path):
 async def test_a_coordinator_closes_a_ticket_nobody_took(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     await chat.say(PUPIL, "xyzzy")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     await chat.press(PUPIL, "Manda così")
     await chat.command(1001, "chiudi", "T-0001")  # a volunteer cannot: it is not theirs
     assert "non è tua" in chat.last(1001).text
@@ -66,6 +68,7 @@ async def test_a_coordinator_closes_a_ticket_nobody_took(desk: Desk, tmp_path: P
 async def test_a_coordinator_blocks_and_unblocks_by_pseudonym(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     await chat.say(PUPIL, "xyzzy")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     await chat.press(PUPIL, "Manda così")
     await chat.press(1001, "Prendo")
     await chat.say(PUPIL, "si è rotto")

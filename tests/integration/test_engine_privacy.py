@@ -34,6 +34,7 @@ async def hand_over(chat: World, pupil: int = PUPIL) -> int:
     await chat.say(pupil, "console")
     await chat.press(pupil, "Console")
     await chat.say(pupil, "xyzzy plugh")
+    await chat.press(pupil, "Parla con un volontario")  # off-topic
     actions = await chat.say(pupil, SECRET)
     helper = next(a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id)
     await chat.press(helper, "Prendo io")

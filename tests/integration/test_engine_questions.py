@@ -73,6 +73,7 @@ async def test_not_solved_goes_to_a_volunteer_when_the_next_entry_is_far_behind(
 async def test_a_useless_description_keeps_the_original_question(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     await chat.say(PUPIL, "xyzzy plugh")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     await chat.say(PUPIL, "boh")
     [ticket] = await tickets(desk)
     assert ticket.question == "xyzzy plugh"

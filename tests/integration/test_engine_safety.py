@@ -40,6 +40,7 @@ async def test_stickers_voice_documents_and_locations_get_one_kind_reply(
 async def test_a_photo_while_describing_goes_with_the_ticket(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     await chat.say(PUPIL, "xyzzy plugh")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     actions = await chat.incoming(PUPIL, Kind.PHOTO, file_id="AgADscreen")
     helper = next(a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id)
     taken = await chat.press(helper, "Prendo io")
@@ -93,6 +94,7 @@ async def test_forged_callback_data_is_refused_kindly(desk: Desk, tmp_path: Path
 async def test_a_blocked_user_gets_one_notice_then_nothing(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     await chat.say(PUPIL, "xyzzy")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     await chat.press(PUPIL, "Manda così")
     await chat.command(9001, "blocca", "T-0001")
     assert "Bloccato utente-" in chat.last(9001).text

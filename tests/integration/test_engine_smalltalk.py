@@ -78,3 +78,18 @@ async def test_inside_a_ticket_thanks_reach_the_volunteer_not_the_bot(desk: Desk
     await chat.say(PUPIL, "grazie")
     assert "Di niente" not in chat.last(PUPIL).text
     assert await count(desk, Ticket) == 1
+
+
+@pytest.mark.parametrize("message", ["quanto fa 7 per 8", "raccontami una barzelletta"])
+async def test_off_topic_says_what_the_bot_is_for_with_a_volunteer_one_tap_away(
+    desk: Desk, message: str
+):
+    chat = world(desk)
+    await chat.say(PUPIL, message)
+    reply = chat.last(PUPIL)
+    assert "Io aiuto con tablet, computer, internet" in reply.text
+    assert [b.label for b in reply.buttons] == ["🙋 Parla con un volontario"]
+    assert await count(desk, Ticket) == 0
+
+    await chat.press(PUPIL, "Parla con un volontario")
+    assert "persona vera" in chat.last(PUPIL).text  # asked to describe: the ticket is next

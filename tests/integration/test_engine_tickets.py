@@ -20,6 +20,7 @@ async def open_a_ticket(chat: World) -> list[int]:
     await chat.say(PUPIL, "console")
     await chat.press(PUPIL, "Console")
     await chat.say(PUPIL, "xyzzy plugh")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     actions = await chat.say(PUPIL, "la lavagna digitale fa un fischio")
     return [a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
 
@@ -106,6 +107,7 @@ async def test_a_volunteer_with_two_tickets_picks_by_reply_or_by_ticket(
     helper, _ = await open_a_ticket(chat)
     await chat.press(helper, "Prendo io")
     await chat.say(PUPIL + 1, "xyzzy")
+    await chat.press(PUPIL + 1, "Parla con un volontario")  # off-topic
     await chat.press(PUPIL + 1, "Manda così")
     await chat.press(helper, "Prendo io")  # now holds T-0001 and T-0002; T-0002 is current
 

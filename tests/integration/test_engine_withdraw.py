@@ -13,6 +13,7 @@ from tests.integration.engine_harness import PUPIL, World, small_world
 async def open_a_ticket(chat: World) -> list[int]:
     """The pupil asks for a person; the chats that were pinged."""
     await chat.say(PUPIL, "xyzzy plugh")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     actions = await chat.press(PUPIL, "Manda così")
     return [a.chat_id for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
 

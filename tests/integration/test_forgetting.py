@@ -38,6 +38,7 @@ async def routing(desk: Desk) -> list[tuple[object, ...]]:
 async def test_cancella_forgets_the_routing_ids_of_relayed_messages(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     await chat.say(PUPIL, "xyzzy plugh")
+    await chat.press(PUPIL, "Parla con un volontario")  # off-topic
     pinged = await chat.press(PUPIL, "Manda così")
     helper = next(a.chat_id for a in pinged if getattr(a, "ping_offer_id", None))
     await chat.press(helper, "Prendo io")
