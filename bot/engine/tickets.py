@@ -193,7 +193,12 @@ async def deliver_waiting(deps: Deps, user_chat_id: int, number: str) -> list[Ac
 
 
 async def ask_to_withdraw(turn: Turn) -> None:
-    """/chiudi from a pupil: close their open request, after a confirming tap."""
+    """/chiudi from a pupil: close their open request, after a confirming tap; while the bot
+    is still waiting for the description, simply do not hand over."""
+    if turn.state is State.DESCRIBING:
+        await turn.move(State.READY)
+        turn.say("ticket.handover_cancelled")
+        return
     current = turn.user.context.get("ticket") or {}
     ticket = await turn.deps.escalation.ticket_by_number(current["number"]) if current else None
     if ticket is None or ticket.status in FINISHED:

@@ -76,3 +76,13 @@ async def test_cancella_with_a_ticket_open_closes_it_and_edits_its_pings(
     chat.inbox[pinged[0]].append(ping)  # a slow client still shows the buttons
     await chat.press(pinged[0], "Prendo io")
     assert chat.toasts[-1].text == "Questa richiesta è già chiusa."  # not "someone took it"
+
+
+async def test_chiudi_before_the_description_cancels_the_hand_over(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "voglio parlare con qualcuno")
+    await chat.command(PUPIL, "chiudi")
+    assert "non passo niente ai volontari" in chat.last(PUPIL).text
+    await chat.say(PUPIL, "il tablet non si accende")  # a question again, not a description
+    assert "Tieni premuto" in chat.last(PUPIL).text
+    assert await desk.service.ticket_by_number("T-0001") is None
