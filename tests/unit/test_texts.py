@@ -53,10 +53,10 @@ def test_the_escalation_layers_keys_have_texts():
 
 def test_every_menu_command_is_one_the_engine_knows():
     from bot.engine.core import USER_COMMANDS
-    from bot.engine.menu import command_menus
+    from bot.telegram.menu import load_menus
 
-    menus = command_menus(TEXTS)
+    menus = load_menus()
     assert list(menus) == ["it", "en"]
     for menu in menus.values():
-        for name, description in menu:
-            assert name in USER_COMMANDS and 3 <= len(description) <= 256
+        for command in menu:
+            assert command.command in USER_COMMANDS and 3 <= len(command.description) <= 256
