@@ -68,6 +68,12 @@ class _Phrasing:
         return " ".join(t.word for t in self.said)
 
 
+def _sorted_words(text: str) -> str:
+    """`text` with its words sorted: `fuzz.ratio` of two such strings is their
+    `fuzz.token_sort_ratio`, so a phrasing's side is sorted once, when the KB is indexed."""
+    return " ".join(sorted(text.split()))
+
+
 @dataclass(frozen=True, slots=True)
 class _NotQuestion:
     """A way of asking that is not for its entry, as written and as terms."""
@@ -147,8 +153,15 @@ class _LanguageIndex:
             for number, unique, found in said
         ]
         self.entry_phrasings: list[list[int]] = [[] for _ in indexed]
+        self.phrasing_index: dict[str, list[int]] = defaultdict(list)
         for position, phrasing in enumerate(self.phrasings):
             self.entry_phrasings[phrasing.entry].append(position)
+            for term in phrasing.terms:
+                self.phrasing_index[term].append(position)
+        self.sorted_texts: list[list[str]] = [
+            [_sorted_words(self.phrasings[p].text) for p in positions]
+            for positions in self.entry_phrasings
+        ]
         self.not_questions = [self._not_questions(entry) for entry in indexed]
         self.not_question_words = {t for nots in self.not_questions for n in nots for t in n.terms}
         self.entry_index = self._invert(self.entry_terms)
@@ -223,17 +236,15 @@ class _LanguageIndex:
         if not weights:
             return {}
         peak = max(self.idf.get(t, self.unknown_specificity) for t in weights)
-        found = {number: self._evidence(number, weights, peak)
+        said = self._said(weights)
+        found = {number: self._evidence(number, weights, peak, said.get(number, ()))
                  for number in self._shortlist(weights)}
         best = sorted(found, key=lambda n: found[n][0], reverse=True)
-        query_text = " ".join(t.word for t in terms)
+        query_text = _sorted_words(" ".join(t.word for t in terms))
         scored = {}
         for number in best[: s.rescored_entries]:
-            similarity = max(
-                (fuzz.token_sort_ratio(query_text, self.phrasings[p].text)
-                 for p in self.entry_phrasings[number]),
-                default=0.0,
-            )
+            closest = process.extractOne(query_text, self.sorted_texts[number], scorer=fuzz.ratio)
+            similarity = closest[1] if closest is not None else 0.0
             _, phrasing, entry, answer, covered, specific = found[number]
             scored[number] = Evidence(
                 phrasing, entry, answer, similarity / 100, covered, specific,
@@ -272,22 +283,36 @@ class _LanguageIndex:
                 shared[number] += s.answer_weight * weight
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
-    def _evidence(self, number: int, weights: Mapping[str, float], peak: float
-                  ) -> tuple[float, ...]:
+    def _said(self, weights: Mapping[str, float]) -> dict[int, list[tuple[float, float]]]:
+        """For every entry with a phrasing that shares a term with the query: (weight the
+        query shares with it, its weight) for each such phrasing. Read off the inverted
+        index once per query rather than by testing every term against every phrasing of
+        every shortlisted entry; the shared weights are added in the query's order, as
+        `sum` over the query's terms would add them."""
+        shared: dict[int, float] = {}
+        for term, weight in weights.items():
+            for position in self.phrasing_index.get(term, ()):
+                shared[position] = shared.get(position, 0) + weight
+        said: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for position, matched in shared.items():
+            phrasing = self.phrasings[position]
+            said[phrasing.entry].append((matched, phrasing.weight))
+        return said
+
+    def _evidence(self, number: int, weights: Mapping[str, float], peak: float,
+                  said: Iterable[tuple[float, float]]) -> tuple[float, ...]:
         """All the evidence but the fuzzy similarity, which only the best few entries get:
         (the score without it, then the fields of `Evidence` in order). `peak` is the
-        specificity of the query's strongest word."""
+        specificity of the query's strongest word; `said` is the entry's part of `_said`."""
         s = self.settings
         entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
         total = sum(weights.values())
         best = covered = on_entry = on_answer = strongest = 0.0
         substantive = False  # a shared word that is not an everyday one
-        for p in self.entry_phrasings[number]:
-            terms = self.phrasings[p].terms
-            matched = sum(w for t, w in weights.items() if t in terms)
+        for matched, weight in said:
             if matched:
-                best = max(best, self._overlap(matched, total, self.phrasings[p].weight))
-                covered = max(covered, matched / self.phrasings[p].weight)
+                best = max(best, self._overlap(matched, total, weight))
+                covered = max(covered, matched / weight)
         for term, weight in weights.items():
             if term in entry_terms:
                 on_entry += weight
