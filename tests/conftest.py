@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -68,8 +69,27 @@ def empty_database(backend: str, folder: Path) -> Iterator[str]:
         url = base.update_query_dict({"options": f"-csearch_path={schema}"})
         yield url.render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
+        _drop_schema(conninfo, schema)
+
+
+def _drop_schema(conninfo: str, schema: str) -> None:
+    """Drop a test's schema. A connection the test left idle inside a transaction (a bot task
+    cancelled mid-statement at shutdown) would make the drop wait forever: after a while it is
+    ended, with a warning, rather than hanging the whole run."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute("SET lock_timeout = '20s'")
+        try:
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            return
+        except psycopg.errors.LockNotAvailable:
+            pass
+        ended = connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname ="
+            " current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"
+        ).fetchall()
+        warnings.warn(f"schema {schema}: ended {len(ended)} connection(s) left in a transaction",
+                      stacklevel=1)
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture
