@@ -5,7 +5,10 @@ skipped ("Non lo so", typed or pressed), and a question typed halfway through is
 anyway. While the bot asks for the school, typed words are looked up in the school list
 tolerantly (`schools.find`); words that name no school get "I can't find it, try again" unless
 they are plainly a question (longer than any school's name, a "?", or something the FAQ
-recognises): then the school is skipped and the question answered, so no child is trapped.
+answers): then the school is skipped and the question answered, so no child is trapped. A
+mere "did you mean..." of the FAQ is no sign of a question: one or two unknown words
+("parini") are far likelier a school missing from the list. "I don't remember", typed in any
+language, skips the school like the button.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.actions import Button, Keyboard
-from bot.engine import schools, smalltalk, tickets
+from bot.engine import schools, smalltalk
 from bot.engine.callbacks import Callback, Press, pack
 from bot.engine.states import State
 from bot.engine.turn import Turn
@@ -99,11 +102,20 @@ def _ignored_words(turn: Turn) -> frozenset[str]:
 
 
 def _a_question(turn: Turn, text: str, ignored: frozenset[str]) -> bool:
-    """Plainly not a school's name: longer than every name, a "?", or an FAQ question."""
+    """Plainly not a school's name: longer than every name, a "?", or what the FAQ answers."""
     longest = schools.longest_name(turn.deps.schools, ignored)
     if "?" in text or len(schools.significant_words(text, ignored)) > longest:
         return True
-    return turn.deps.knowledge.matcher.match(text).action in ("answer", "clarify")
+    return turn.deps.knowledge.matcher.match(text).action == "answer"
+
+
+def _does_not_know(turn: Turn, text: str) -> bool:
+    """"non lo so", "nn mi ricordo", "dunno": a `dont_know` or `nothing` phrase, any language."""
+    texts = turn.deps.texts
+    typed = " ".join(words(text))
+    return any(typed == " ".join(words(phrase))
+               for lang in texts.languages for key in ("dont_know", "nothing")
+               for phrase in texts.phrases(lang, key))
 
 
 async def typed_school(turn: Turn, text: str) -> bool:
@@ -119,7 +131,7 @@ async def typed_school(turn: Turn, text: str) -> bool:
     if found:
         turn.say("onboarding.schools_found", _school_buttons(turn, found))
         return True
-    if tickets.says_nothing(turn, text):
+    if _does_not_know(turn, text):
         await _leave_school_step(turn, None)
         return True
     if smalltalk.kind_of(turn, text) is not None:

@@ -101,10 +101,36 @@ async def test_a_question_while_asked_for_the_school_skips_it_and_is_handled(des
     assert (user.school, user.state) == (None, "describing")
 
     await choosing_school(chat)
-    await chat.say(PUPIL, "tablet spento")  # short, but the FAQ knows it
-    assert "Non trovo questa scuola" not in chat.last(PUPIL).text
+    await chat.say(PUPIL, "il tablet non si accende")  # short, but the FAQ answers it
+    assert "caricatore" in chat.last(PUPIL).text
     user = await desk.users.get_or_create_user(PUPIL, "it")
     assert user.state == "ready"
+
+
+async def test_a_school_missing_from_the_list_is_no_question(desk: Desk):
+    """The FAQ's "did you mean..." for an unknown name is no reason to leave the step."""
+    chat = world(desk)
+    await choosing_school(chat)
+    for typed in ("parini", "la scuola gandhi", "scuola parini"):
+        assert chat.engine.deps.knowledge.matcher.match(typed).action == "clarify"
+        await chat.say(PUPIL, typed)
+        assert "Non trovo questa scuola" in chat.last(PUPIL).text, typed
+        assert [b.label for b in chat.last(PUPIL).buttons] == ["🤷 Non lo so"]
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert user.state == "choosing_school"
+
+
+async def test_i_dont_remember_skips_the_school_in_any_language(desk: Desk):
+    chat = world(desk)
+    typed_by_child = ("nn lo so", "non mi ricordo", "non ricordo", "I don't know", "no idea",
+                      "dunno", "Boh!")
+    for child, typed in enumerate(typed_by_child, start=PUPIL):  # one chat each: flood control
+        await chat.command(child, "start")
+        await chat.press(child, "alunno")
+        await chat.say(child, typed)
+        assert "Ora scrivimi il problema" in chat.last(child).text, typed
+        user = await desk.users.get_or_create_user(child, "it")
+        assert (user.school, user.state) == (None, "ready"), typed
 
 
 async def test_teachers_are_asked_where_they_teach(desk: Desk):
