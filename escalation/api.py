@@ -233,7 +233,8 @@ class EscalationService(Protocol):
     async def make_urgent(self, ticket_id: int) -> Effects: ...
     async def close(self, ticket_id: int, volunteer_chat_id: int) -> Effects: ...
     async def withdraw(self, user_id: int, ticket_id: int | None = None) -> Effects:
-        """The user closes their own ticket (every unfinished one when `ticket_id` is None)."""
+        """The user closes their own ticket (every unfinished one when `ticket_id` is None);
+        an urgent ticket named by `ticket_id` stays open and the coordinators are told."""
     async def rate(self, ticket_id: int, user_id: int, stars: int, solved: bool) -> None: ...
     async def relay(
         self,

@@ -380,7 +380,12 @@ class SqlEscalationService:
     async def withdraw(self, user_id: int, ticket_id: int | None = None) -> Effects:
         """The user no longer wants help: their ticket (every unfinished one when `ticket_id`
         is None, as /cancella needs) is closed, pings still out are edited as closed, the
-        volunteer holding it is told, and for an urgent ticket the coordinators too."""
+        volunteer holding it is told, and for an urgent ticket the coordinators too.
+
+        An urgent ticket named by `ticket_id` (/chiudi) stays open: a child in danger may be
+        told to close it by the very person they are in danger from, so the coordinators are
+        only told the child asked. /cancella still closes it, because forgetting comes first.
+        """
         now = self._clock()
         async with self._transactions.session() as session:
             user = await session.get(User, user_id)
@@ -399,6 +404,12 @@ class SqlEscalationService:
                 ticket = await lock_ticket(session, found)
                 if ticket.status in lifecycle.FINISHED:  # finished since it was listed
                     continue
+                params = {"number": ticket.number}
+                if ticket_id is not None and ticket.priority == Priority.URGENT:
+                    audit(session, now, f"user:{user.pseudonym}", "withdraw_refused", ticket)
+                    return Effects(notices=await offers.coordinator_notices(
+                        session, "coordinators.asked_to_close_urgent", params
+                    ))
                 ticket.status = lifecycle.transition(ticket.status, TicketStatus.CLOSED)
                 ticket.closed_at = now
                 edits = await supersede_live_offers(
@@ -409,7 +420,6 @@ class SqlEscalationService:
                 holder = await session.get(Volunteer, ticket.volunteer_id) if (
                     ticket.volunteer_id
                 ) else None
-                params = {"number": ticket.number}
                 notices = reply_watch._to_taker(holder, "volunteer.withdrawn", params) if (
                     holder
                 ) else ()

@@ -204,6 +204,9 @@ async def ask_to_withdraw(turn: Turn) -> None:
     if ticket is None or ticket.status in FINISHED:
         turn.say("ticket.nothing_to_withdraw")
         return
+    if ticket.priority == Priority.URGENT:
+        await _keep_urgent_open(turn, ticket.id)
+        return
     buttons = ((
         turn.button("ticket.withdraw_yes", Press.WITHDRAW, ticket.number, "y"),
         turn.button("ticket.withdraw_no", Press.WITHDRAW, ticket.number, "n"),
@@ -221,10 +224,21 @@ async def on_withdraw(turn: Turn, press: Callback) -> None:
     if confirmed != "y":
         turn.say("ticket.withdraw_kept", number=number)
         return
+    if ticket.priority == Priority.URGENT:  # became urgent after the question was asked
+        await _keep_urgent_open(turn, ticket.id)
+        return
     result = await turn.deps.escalation.withdraw(turn.user.id, ticket.id)
     if (turn.user.context.get("ticket") or {}).get("number") == number:
         await turn.move(State.READY)
     turn.say("ticket.withdrawn", number=number)
+    turn.actions.extend(await effects.render(turn.deps, result))
+
+
+async def _keep_urgent_open(turn: Turn, ticket_id: int) -> None:
+    """An urgent ticket is not the child's to close (someone may have told them to): say kindly
+    that an adult may still write, and let the service tell the coordinators they asked."""
+    result = await turn.deps.escalation.withdraw(turn.user.id, ticket_id)
+    turn.say("ticket.urgent_stays_open")
     turn.actions.extend(await effects.render(turn.deps, result))
 
 

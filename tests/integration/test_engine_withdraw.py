@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.actions import Send
-from escalation.api import TicketStatus
+from escalation.api import Priority, TicketStatus
 from tests.conftest import Desk
 from tests.integration.engine_harness import PUPIL, World, small_world
 
@@ -86,3 +86,43 @@ async def test_chiudi_before_the_description_cancels_the_hand_over(desk: Desk, t
     await chat.say(PUPIL, "il tablet non si accende")  # a question again, not a description
     assert "Tieni premuto" in chat.last(PUPIL).text
     assert await desk.service.ticket_by_number("T-0001") is None
+
+
+COORDINATOR = 9001
+DANGER = "papà mi picchia"
+
+
+async def test_an_urgent_ticket_stays_open_on_chiudi_and_the_coordinators_hear(
+    desk: Desk, tmp_path: Path
+):
+    """Someone may tell a child in danger to close it: only the coordinators may."""
+    chat = small_world(desk, tmp_path)
+    await open_a_ticket(chat)
+    await chat.command(PUPIL, "chiudi")  # asked while the ticket was still normal
+    await chat.say(PUPIL, DANGER)
+    assert (await desk.service.ticket_by_number("T-0001")).priority == Priority.URGENT
+
+    await chat.press(PUPIL, "Sì, chiudila")  # the old button
+    assert "potrebbe ancora scriverti" in chat.last(PUPIL).text
+    assert "ha scritto /chiudi" in chat.last(COORDINATOR).text
+    assert await status(desk) is not TicketStatus.CLOSED
+
+    actions = await chat.command(PUPIL, "chiudi")
+    assert "un adulto dell'helpdesk" in chat.last(PUPIL).text.lower()
+    assert chat.last(PUPIL).buttons == []  # nothing to confirm: it is not closed
+    told = [a for a in actions if isinstance(a, Send) and a.chat_id == COORDINATOR]
+    assert len(told) == 1 and "T-0001" in told[0].text
+    assert await status(desk) is not TicketStatus.CLOSED
+
+
+async def test_cancella_still_closes_an_urgent_ticket_and_tells_the_coordinators(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    await open_a_ticket(chat)
+    await chat.say(PUPIL, DANGER)
+    await chat.command(PUPIL, "cancella")
+    actions = await chat.press(PUPIL, "Sì, cancella")
+    told = [a for a in actions if isinstance(a, Send) and a.chat_id == COORDINATOR]
+    assert len(told) == 1 and "richiesta urgente <b>T-0001</b> è stata chiusa" in told[0].text
+    assert await status(desk) is TicketStatus.CLOSED

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from escalation.api import EscalationError, Priority, TicketStatus
+from escalation.lifecycle import FINISHED
 from tests.conftest import Desk
 
 COORDINATOR_CHAT = 9001
@@ -45,13 +46,22 @@ async def test_the_volunteer_holding_it_is_told(desk: Desk):
     assert later.notices == ()  # no reminder to write about a withdrawn ticket
 
 
-async def test_an_urgent_ticket_withdrawn_is_told_to_the_coordinators(desk: Desk):
+async def test_an_urgent_ticket_stays_open_but_forgetting_closes_it(desk: Desk):
+    """/chiudi (a ticket named) keeps an urgent ticket open; /cancella (none named) closes it;
+    the coordinators hear of both."""
     user_id = await desk.user()
     ticket, _ = await desk.service.open_ticket(user_id, "ho paura", priority=Priority.URGENT)
     effects = await desk.service.withdraw(user_id, ticket.id)
     assert [(n.chat_id, n.key) for n in effects.notices] == [
+        (COORDINATOR_CHAT, "coordinators.asked_to_close_urgent")
+    ]
+    assert (await desk.service.ticket_by_number(ticket.number)).status not in FINISHED
+
+    effects = await desk.service.withdraw(user_id)
+    assert [(n.chat_id, n.key) for n in effects.notices] == [
         (COORDINATOR_CHAT, "coordinators.withdrawn_urgent")
     ]
+    assert (await desk.service.ticket_by_number(ticket.number)).status is TicketStatus.CLOSED
 
 
 async def test_only_ones_own_ticket_and_without_a_number_every_open_one(desk: Desk):
