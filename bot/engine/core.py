@@ -253,22 +253,32 @@ class ConversationEngine:
             await questions.ask(turn, text)
 
     async def _safeguarding(self, turn: Turn, text: str) -> bool:
-        """A child in danger is never answered from the FAQ: helplines and an urgent ticket."""
+        """A child in danger is never answered from the FAQ: helplines (once per ticket) and
+        an urgent ticket."""
         trigger = self.deps.safeguarding.check(text, turn.lang)
         if trigger is None:
             return False
+        shown = tickets.helplines_shown(turn)
+        if not shown:
+            self._say_helplines(turn)
+        if turn.state is State.IN_TICKET and await tickets.relay_from_user(turn, urgent=True):
+            await tickets.make_urgent(turn)  # whoever reads it, the coordinators hear too
+            await tickets.showed_helplines(turn)
+            return True
+        if shown:  # that ticket is over: the new one starts with them
+            self._say_helplines(turn)
+        question_id = await self.deps.store.log_question(turn.user.id, text, "safeguarding", None)
+        await tickets.open_for(turn, text, category=f"safeguarding:{trigger.category}",
+                               priority=Priority.URGENT, question_id=question_id)
+        await tickets.showed_helplines(turn)
+        return True
+
+    def _say_helplines(self, turn: Turn) -> None:
         helplines = "\n".join(
             turn.text("safety.helpline", label=h.label(turn.lang))
             for h in self.deps.helplines
         )
         turn.say("safety.reply", helplines=Html(helplines))
-        if turn.state is State.IN_TICKET and await tickets.relay_from_user(turn):
-            await tickets.make_urgent(turn)  # whoever reads it, the coordinators hear too
-            return True
-        question_id = await self.deps.store.log_question(turn.user.id, text, "safeguarding", None)
-        await tickets.open_for(turn, text, category=f"safeguarding:{trigger.category}",
-                               priority=Priority.URGENT, question_id=question_id)
-        return True
 
     def _wants_a_person(self, turn: Turn, text: str) -> bool:
         """"voglio parlare con qualcuno", "un umano", "talk to a person" (per-language lists)."""

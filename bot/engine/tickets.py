@@ -150,11 +150,12 @@ async def _relay(deps: Deps, user: UserView, number: str, message: Relayed) -> l
     return copies(message, user.chat_id, target, header)
 
 
-async def relay_from_user(turn: Turn) -> bool:
+async def relay_from_user(turn: Turn, *, urgent: bool = False) -> bool:
     """Pass a pupil's message to their volunteer; False if the ticket is over (start afresh).
 
     Before anyone has taken the ticket, messages wait in the pupil's context and are copied to
-    the volunteer who takes it (see `deliver_waiting`).
+    the volunteer who takes it (see `deliver_waiting`). An `urgent` message (or any in an
+    urgent ticket) is acknowledged without promising "the volunteer": coordinators read it.
     """
     incoming = turn.incoming
     current = turn.user.context.get("ticket") or {}
@@ -173,8 +174,20 @@ async def relay_from_user(turn: Turn) -> bool:
         return True
     waiting = [*current.get("waiting", []), list(message)][-MAX_WAITING:]
     await turn.save(context={**turn.user.context, "ticket": {**current, "waiting": waiting}})
-    turn.say("ticket.noted", number=ticket.number)
+    urgent = urgent or ticket.priority == Priority.URGENT
+    turn.say("ticket.noted_urgent" if urgent else "ticket.noted", number=ticket.number)
     return True
+
+
+def helplines_shown(turn: Turn) -> bool:
+    """The helplines were shown in the pupil's open ticket: once is enough for a ticket."""
+    return bool((turn.user.context.get("ticket") or {}).get("helplines"))
+
+
+async def showed_helplines(turn: Turn) -> None:
+    """Remember in the open ticket's context that its pupil has seen the helplines."""
+    context = turn.user.context
+    await turn.save(context={**context, "ticket": {**context["ticket"], "helplines": True}})
 
 
 async def deliver_waiting(deps: Deps, user_chat_id: int, number: str) -> list[Action]:

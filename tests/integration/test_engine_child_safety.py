@@ -192,3 +192,40 @@ async def test_a_child_in_danger_is_never_told_that_nobody_is_there(
     assert ticket.priority == Priority.URGENT
     assert len(chat.texts(PUPIL)) == 1  # the helplines and the promise, nothing else
     assert "19696" in chat.texts(PUPIL)[0]
+
+
+async def test_the_helplines_come_once_per_ticket_and_no_volunteer_is_promised(
+    desk: Desk, tmp_path: Path
+):
+    desk.clock.advance(hours=13)  # quiet hours: nobody takes the ticket, messages wait
+    chat = small_world(desk, tmp_path)
+    await waiting_ticket(chat)
+    await chat.say(PUPIL, DANGER)
+    assert sum("19696" in text for text in chat.texts(PUPIL)) == 1
+    assert "Il volontario" not in chat.last(PUPIL).text  # the coordinators read it
+    assert "adulto dell'helpdesk" in chat.last(PUPIL).text
+
+    before = len(chat.texts(PUPIL))
+    await chat.say(PUPIL, "mi picchia ancora")
+    later = chat.texts(PUPIL)[before:]
+    assert len(later) == 1 and "19696" not in later[0]  # just noted in the ticket
+    assert "Il volontario" not in later[0] and "T-0001" in later[0]
+    await chat.say(PUPIL, "ho paura")  # an ordinary message in the urgent ticket, too
+    assert "Il volontario" not in chat.last(PUPIL).text
+    ticket = await the_ticket(desk)
+    assert ticket.priority == Priority.URGENT
+
+
+async def test_a_child_in_danger_after_the_ticket_ended_gets_the_helplines_again(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, DANGER)  # an urgent ticket of its own, helplines shown
+    assert sum("19696" in text for text in chat.texts(PUPIL)) == 1
+    await chat.press(COORDINATOR, "Prendo io")
+    await chat.command(COORDINATOR, "chiudi")
+    assert (await the_ticket(desk)).status == TicketStatus.RESOLVED
+    await chat.say(PUPIL, DANGER)  # a new urgent ticket: its helplines are shown again
+    assert sum("19696" in text for text in chat.texts(PUPIL)) == 2
+    async with desk.sessions() as session:
+        assert len((await session.scalars(select(Ticket))).all()) == 2
