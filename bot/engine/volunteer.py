@@ -118,7 +118,7 @@ async def close(turn: Turn) -> None:
     elif ticket is None and typed:  # coordinators may close any ticket; the service checks
         ticket = await turn.deps.escalation.ticket_by_number(typed)
     if ticket is None:
-        turn.say("volunteer.which_ticket" if mine else "volunteer.no_ticket")
+        turn.say("volunteer.which_ticket" if mine else "volunteer.nothing_to_close")
         return
     result = await turn.deps.escalation.close(ticket.id, turn.chat_id)
     await _set_current(turn, None)

@@ -140,3 +140,13 @@ async def test_settings_during_a_ticket_keep_the_conversation(desk: Desk, tmp_pa
     await chat.press(PUPIL, "Non lo so")
     actions = await chat.say(PUPIL, "ci sono ancora")
     assert [type(a) for a in actions] == [Send, Copy]
+
+
+async def test_a_volunteer_with_nothing_to_close_is_told_so(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    helper, _ = await open_a_ticket(chat)  # pinged, but nothing taken yet
+    await chat.command(helper, "chiudi")
+    assert chat.last(helper).text == (
+        "Non hai richieste aperte da chiudere. /miei mostra le tue richieste."
+    )
+    assert (await the_ticket(desk)).status == TicketStatus.OFFERED
