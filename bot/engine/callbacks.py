@@ -33,6 +33,7 @@ class Press(StrEnum):
     RELEASE = "release"  # ticket number: hand back a ticket one holds (under a reminder)
     SOLVED = "solved"  # ticket number, y | n
     RATE = "rate"  # ticket number, y | n (solved), stars 1-5
+    AGAIN = "again"  # ticket number: not solved, talk to a volunteer again
     FORGET = "forget"  # y | n
     WITHDRAW = "withdraw"  # ticket number, y | n: the pupil closes their own ticket
 
@@ -49,6 +50,7 @@ _FIELDS: dict[Press, tuple[str, ...]] = {
     Press.RELEASE: (_TICKET_NUMBER,),
     Press.SOLVED: (_TICKET_NUMBER, r"y|n"),
     Press.RATE: (_TICKET_NUMBER, r"y|n", r"[1-5]"),
+    Press.AGAIN: (_TICKET_NUMBER,),
     Press.FORGET: (r"y|n",),
     Press.WITHDRAW: (_TICKET_NUMBER, r"y|n"),
 }

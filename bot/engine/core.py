@@ -102,6 +102,7 @@ USER_PRESSES: dict[Press, PressHandler] = {
     Press.DESCRIBE_SKIP: tickets.on_describe_skip,
     Press.SOLVED: tickets.on_solved,
     Press.RATE: tickets.on_rate,
+    Press.AGAIN: tickets.on_again,
     Press.FORGET: privacy.on_forget,
     Press.WITHDRAW: tickets.on_withdraw,
 }

@@ -256,14 +256,36 @@ async def _keep_urgent_open(turn: Turn, ticket_id: int) -> None:
 
 
 async def on_solved(turn: Turn, press: Callback) -> None:
-    """After the volunteer closed: solved or not, then the stars."""
+    """After the volunteer closed: solved or not, then the stars; "not solved" also offers a
+    volunteer again, so the child is never left with only a goodbye."""
     turn.toast()
     number, solved = press.fields
     stars = tuple(
         turn.button("ticket.star", Press.RATE, number, solved, n, stars="⭐" * n)
         for n in range(1, 6)
     )
-    turn.say("ticket.ask_rating", (stars,))
+    if solved == "y":
+        turn.say("ticket.ask_rating", (stars,))
+        return
+    again = turn.button("ticket.again", Press.AGAIN, number)
+    turn.say("ticket.ask_rating_not_solved", ((again,), stars))
+
+
+async def on_again(turn: Turn, press: Callback) -> None:
+    """"Talk to a volunteer again": a new hand-over with the closed ticket's question, as
+    /aiuto starts one; the stars stay there to press."""
+    ticket = await turn.deps.escalation.ticket_by_number(press.fields[0])
+    if ticket is None or ticket.user_id != turn.user.id:
+        turn.toast("common.invalid_button")
+        return
+    turn.toast()
+    current = turn.user.context.get("ticket") or {}
+    still_open = await turn.deps.escalation.ticket_by_number(current["number"]) if (
+        current) else None
+    if still_open is not None and still_open.status not in FINISHED:
+        turn.say("ticket.already_open")  # pressed twice, or a new ticket is under way
+        return
+    await ask_description(turn, ticket.question)
 
 
 async def on_rate(turn: Turn, press: Callback) -> None:

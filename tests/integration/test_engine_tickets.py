@@ -150,3 +150,36 @@ async def test_a_volunteer_with_nothing_to_close_is_told_so(desk: Desk, tmp_path
         "Non hai richieste aperte da chiudere. /miei mostra le tue richieste."
     )
     assert (await the_ticket(desk)).status == TicketStatus.OFFERED
+
+
+async def test_not_solved_offers_a_volunteer_again_and_keeps_the_stars(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    helper, _ = await open_a_ticket(chat)
+    await chat.press(helper, "Prendo io")
+    await chat.command(helper, "chiudi")
+    await chat.press(PUPIL, "❌ No")
+    offer = chat.last(PUPIL)
+    assert "non sia risolto" in offer.text
+    assert [b.label for b in offer.buttons] == [
+        "🙋 Parla ancora con un volontario", "⭐", "⭐⭐", "⭐⭐⭐", "⭐⭐⭐⭐", "⭐⭐⭐⭐⭐"
+    ]
+
+    await chat.press(PUPIL, "Parla ancora")  # a new hand-over, with the same question
+    assert "Manda così" in chat.last(PUPIL).buttons[0].label
+    actions = await chat.press(PUPIL, "Manda così")
+    pinged = [a for a in actions if isinstance(a, Send) and a.ping_offer_id is not None]
+    assert pinged and "la lavagna digitale fa un fischio" in pinged[0].text
+    assert "T-0002" in pinged[0].text
+
+    await chat.press(PUPIL, "⭐⭐")  # the first ticket can still be rated
+    first = await desk.service.ticket_by_number("T-0001")
+    assert first.status is TicketStatus.CLOSED
+    async with desk.sessions() as session:
+        rated = await session.scalar(select(Ticket).where(Ticket.number == "T-0001"))
+    assert (rated.rating, rated.solved) == (2, False)
+    second = await desk.service.ticket_by_number("T-0002")
+    assert second.status is TicketStatus.OFFERED  # still waiting for a volunteer
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert user.state == "in_ticket" and user.context["ticket"]["number"] == "T-0002"
