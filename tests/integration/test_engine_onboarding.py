@@ -123,7 +123,7 @@ async def test_a_school_missing_from_the_list_is_no_question(desk: Desk):
 async def test_i_dont_remember_skips_the_school_in_any_language(desk: Desk):
     chat = world(desk)
     typed_by_child = ("nn lo so", "non mi ricordo", "non ricordo", "I don't know", "no idea",
-                      "dunno", "Boh!")
+                      "dunno", "Boh!", "non ne ho idea", "Non so come si chiama")
     for child, typed in enumerate(typed_by_child, start=PUPIL):  # one chat each: flood control
         await chat.command(child, "start")
         await chat.press(child, "alunno")
