@@ -21,6 +21,7 @@ from bot.engine import (
     coordinator,
     effects,
     guards,
+    language,
     onboarding,
     privacy,
     questions,
@@ -235,6 +236,8 @@ class ConversationEngine:
     async def _user_message(self, turn: Turn) -> None:
         kind = turn.incoming.kind
         text = turn.incoming.text or ""
+        if kind is Kind.TEXT:
+            await language.follow(turn, text)  # before any reply, the helplines included
         if text and await self._safeguarding(turn, text):  # captions too
             return
         in_ticket = turn.state is State.IN_TICKET and kind in tickets.RELAYED_KINDS

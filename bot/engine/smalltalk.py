@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from bot.engine.language import normaliser
 from bot.engine.turn import Turn
-from knowledge_base.normalise import Normaliser, words
+from knowledge_base.normalise import words
 
 # Checked in this order: "ciao" alone is a greeting, "grazie ciao" thanks.
 KINDS = ("greeting", "thanks")
@@ -55,13 +56,8 @@ def _vague(turn: Turn, text: str) -> bool:
     )
 
 
-@cache
-def _normaliser(lang: str) -> Normaliser:
-    return Normaliser(lang)
-
-
 def _terms(lang: str, text: str) -> frozenset[str]:
-    return frozenset(term.term for term in _normaliser(lang).terms(text))
+    return frozenset(term.term for term in normaliser(lang).terms(text))
 
 
 @cache

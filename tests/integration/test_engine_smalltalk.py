@@ -33,7 +33,7 @@ async def count(desk: Desk, model: type) -> int:
         ("il coso nn va", "Dimmi qualcosa in più"),
         ("ho un problema", "Dimmi qualcosa in più"),
         ("aiutoooo", "Dimmi qualcosa in più"),
-        ("help, it doesn't work", "Dimmi qualcosa in più"),
+        ("help, it doesn't work", "Tell me a bit more"),  # clearly English: English
     ],
 )
 async def test_small_talk_gets_a_reply_and_opens_nothing(desk: Desk, message: str, reply: str):
@@ -93,3 +93,17 @@ async def test_off_topic_says_what_the_bot_is_for_with_a_volunteer_one_tap_away(
 
     await chat.press(PUPIL, "Parla con un volontario")
     assert "persona vera" in chat.last(PUPIL).text  # asked to describe: the ticket is next
+
+
+async def test_a_child_who_writes_english_is_answered_in_english_from_then_on(desk: Desk):
+    chat = world(desk)  # a new user whose Telegram client said nothing: Italian
+    await chat.say(PUPIL, "my tablet won't turn on at all")
+    assert "✅ Solved" in [b.label for b in chat.last(PUPIL).buttons]
+    await chat.say(PUPIL, "grazie")  # no telling words: the language stays English
+    assert chat.last(PUPIL).text.startswith("You're welcome")
+
+
+async def test_a_child_in_danger_writing_english_reads_the_helplines_in_english(desk: Desk):
+    chat = world(desk)
+    await chat.say(PUPIL, "someone is bullying me in the class chat")
+    assert chat.texts(PUPIL)[0].startswith("You did the right thing")

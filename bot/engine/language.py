@@ -1,0 +1,45 @@
+"""Reply in the language a user writes in, when the message leaves no doubt.
+
+A user's language comes from their Telegram client or from /start; a child with an Italian
+phone who writes "someone is bullying me in the class chat" must still read the helplines in
+English. A message switches the user's language only when it uses at least
+`CLEAR_FUNCTION_WORDS` function words (stop words, chat abbreviations) of another language
+and none of theirs, counting only words that belong to one language ("in", "me", "a" are
+both Italian and English): "hello", "ok", "wifi" or a name never switch anything.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from bot.engine.turn import Turn
+from knowledge_base.normalise import Normaliser, words
+
+CLEAR_FUNCTION_WORDS = 2
+
+
+@cache
+def normaliser(lang: str) -> Normaliser:
+    """The FAQ's normalisation for `lang` without a FAQ's synonyms, built once."""
+    return Normaliser(lang)
+
+
+def written_in(languages: tuple[str, ...], current: str, text: str) -> str:
+    """The language `text` is clearly written in, else `current`."""
+    owners = [
+        {lang for lang in languages if normaliser(lang).is_function_word(word)}
+        for word in words(text)
+    ]
+    telling = [next(iter(langs)) for langs in owners if len(langs) == 1]  # "in", "me": no
+    if current in telling:
+        return current
+    best = max(languages, key=telling.count)
+    return best if telling.count(best) >= CLEAR_FUNCTION_WORDS else current
+
+
+async def follow(turn: Turn, text: str) -> None:
+    """Switch the user's language if `text` is clearly in another one (it is kept: the
+    next buttons and notices come in it too)."""
+    lang = written_in(tuple(turn.deps.texts.languages), turn.lang, text)
+    if lang != turn.lang:
+        await turn.save(language=lang)
