@@ -6,6 +6,7 @@ each waking the thread and then the event loop, which costs far more CPU than th
 itself. Here a cursor's `execute` does all four in the thread at once and keeps the rows;
 fetching and closing are then plain Python. SQLAlchemy fetches every row right after
 executing anyway (it does not stream from SQLite), so nothing is read that it would not read.
+A rollback with no transaction open (the pool's, after every commit) takes no trip at all.
 `escalation.db` plugs this in through SQLAlchemy's `do_connect` event.
 """
 
@@ -85,10 +86,20 @@ class OneTripCursor:
 
 
 class OneTripConnection(aiosqlite.Connection):
-    """An aiosqlite connection handing out `OneTripCursor`s (no trip to open one)."""
+    """An aiosqlite connection handing out `OneTripCursor`s (no trip to open one), whose
+    rollback takes no trip when SQLite has no transaction open."""
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
+
+    async def rollback(self) -> None:
+        """SQLAlchemy's pool rolls back every connection given back to it, after a commit
+        too, where SQLite has nothing to undo. Whether a transaction is open is SQLite's own
+        flag (`sqlite3_get_autocommit`), read between two statements: nothing else runs on
+        the connection while SQLAlchemy awaits this, so it cannot change meanwhile."""
+        if self._connection is not None and not self._connection.in_transaction:
+            return
+        await super().rollback()
 
 
 def connect(database: str, **options: Any) -> OneTripConnection:
