@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -65,8 +65,11 @@ from escalation.queries import (
     volunteer_for_chat,
 )
 from escalation.rota import Rota
-from escalation.transactions import Sessions, Transactions
+from escalation.transactions import Sessions, Transactions, when_ended
 from escalation.views import ticket_number, ticket_view, volunteer_view
+
+_REMEMBERED_CHATS = 100_000  # chats known to be no volunteer's, at most
+_NOT_VOLUNTEER_FOR = timedelta(minutes=5)  # then asked again (another process may link)
 
 
 class SqlEscalationService:
@@ -92,6 +95,13 @@ class SqlEscalationService:
         self._worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._sweep_batch = sweep_batch
         self._synced_rota: Rota | None = None  # only spares a sync per call: a restart re-syncs
+        # Chats known to be no volunteer's, and since when: every update asks, and nearly all
+        # are pupils'. A chat only becomes a volunteer's through `link_volunteer` or
+        # `sync_rota`, which empty it here; `_volunteers_changed` counts those, so that a
+        # lookup that raced one is not remembered. A link made by another bot process on the
+        # same database is seen once the entry is `_NOT_VOLUNTEER_FOR` old.
+        self._not_volunteers: dict[int, datetime] = {}
+        self._volunteers_changed = 0
 
     # --- volunteers ---
 
@@ -131,6 +141,7 @@ class SqlEscalationService:
                     row.active = False
                     row.updated_at = now
             audit(session, now, SYSTEM, "rota_synced", people=len(people))
+            self._forget_not_volunteers(session)
         self._synced_rota = rota
 
     async def _current_rota(self) -> Rota:
@@ -155,12 +166,36 @@ class SqlEscalationService:
             )
             volunteer.chat_id = chat_id
             audit(session, self._clock(), actor(volunteer), "linked")
+            self._forget_not_volunteers(session)
             return volunteer_view(volunteer)
 
     async def volunteer_by_chat(self, chat_id: int) -> VolunteerView | None:
+        now = self._clock()
+        known = self._not_volunteers.get(chat_id)
+        if known is not None and now - known < _NOT_VOLUNTEER_FOR:
+            return None
+        changes = self._volunteers_changed
         async with self._transactions.session() as session:
             volunteer = await volunteer_for_chat(session, chat_id)
-            return volunteer_view(volunteer) if volunteer else None
+            if volunteer is not None:
+                return volunteer_view(volunteer)
+        if changes == self._volunteers_changed:  # no link or sync began or ended meanwhile
+            if len(self._not_volunteers) >= _REMEMBERED_CHATS:
+                self._not_volunteers.clear()
+            self._not_volunteers[chat_id] = now
+        return None
+
+    def _forget_not_volunteers(self, session: AsyncSession) -> None:
+        """A volunteer may be linked or reactivated: forget the chats known to be no one's,
+        now and again when `session`'s transaction ends (a lookup that read the rows before
+        it committed may have remembered one meanwhile)."""
+
+        def forget() -> None:
+            self._volunteers_changed += 1
+            self._not_volunteers.clear()
+
+        forget()
+        when_ended(session, forget, forget)
 
     async def set_paused(self, volunteer_chat_id: int, paused: bool) -> None:
         async with self._transactions.session() as session:
