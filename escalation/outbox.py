@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, true, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.models import OutboxMessage
@@ -40,6 +40,19 @@ MAX_SENT = 256  # sent calls remembered before they are deleted in a transaction
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     FAILED = "failed"  # refused for good: kept for the record, payload dropped
+
+
+# Built once (see escalation.users: building a statement costs more than running it).
+_WAITING = (
+    select(_OUTBOX.c.chat_id)
+    .where(
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+        _OUTBOX.c.chat_id.in_(bindparam("chats", expanding=True)),
+    )
+    .distinct()
+)
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_DELETE = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,19 +139,9 @@ class Outbox:
         ]
         async with self._transactions.session() as session:  # plain statements: per reply
             await self._delete_sent(session)
-            waiting = frozenset(
-                await session.scalars(
-                    select(_OUTBOX.c.chat_id)
-                    .where(
-                        _OUTBOX.c.status == OutboxStatus.PENDING,
-                        _OUTBOX.c.chat_id.in_({item.chat_id for item in items}),
-                    )
-                    .distinct()
-                )
-            )
-            ids = await session.scalars(
-                insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True), values
-            )
+            chats = list({item.chat_id: None for item in items})
+            waiting = frozenset(await session.scalars(_WAITING, {"chats": chats}))
+            ids = await session.scalars(_INSERT, values)
             queued = [
                 Queued(item.chat_id, item.kind, item.payload, row_id, 0)
                 for item, row_id in zip(items, ids, strict=True)
@@ -196,7 +199,7 @@ class Outbox:
             async with self._sessions.begin() as session:
                 if session.bind.dialect.name == "postgresql":
                     await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                await session.execute(_delete(ids))
+                await session.execute(_DELETE, {"ids": list(ids)})
         except BaseException:
             self._kept(ids)
             raise
@@ -207,7 +210,7 @@ class Outbox:
         if self._sent:
             ids = self._take_sent()
             when_ended(session, lambda: self._deleted(ids), lambda: self._kept(ids))
-            await session.execute(_delete(ids))
+            await session.execute(_DELETE, {"ids": list(ids)})
 
     async def retry_later(self, queued: Queued, delay: timedelta, error: str) -> None:
         """Try again after `delay`; the chat's later calls wait behind it."""
@@ -253,10 +256,6 @@ class Outbox:
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == queued.id).values(**values)
             )
-
-
-def _delete(ids: frozenset[int]) -> Any:
-    return delete(_OUTBOX).where(_OUTBOX.c.id.in_(ids))
 
 
 def _queued(row: OutboxMessage) -> Queued:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from escalation import lifecycle
@@ -50,6 +50,14 @@ _VIEWED = (
     _USERS.c.state,
     _USERS.c.context,
 )
+# The statements of every update, built once: building one costs more CPU than running it
+# on SQLite (SQLAlchemy coerces every clause, then derives the cache key it compiles under;
+# a built statement keeps its key). An UPDATE or INSERT without `values()` sets the columns
+# its parameters name, typed as the columns are.
+_TOUCH = update(_USERS).where(_USERS.c.chat_id == bindparam("the_chat")).returning(*_VIEWED)
+_SAVE = update(_USERS).where(_USERS.c.id == bindparam("the_user")).returning(*_VIEWED)
+_LOG_QUESTION = insert(_QUESTIONS).returning(_QUESTIONS.c.id)
+_CLAIMS: dict[str, Any] = {}  # the claim of an update id, by dialect (see claim_update)
 _PSEUDONYM_TRIES = 5  # with 32 random bits, a second clash in a row is all but impossible
 
 Pseudonyms = Callable[[], str]
@@ -74,23 +82,20 @@ class SqlUserStore:
         return self._transactions.unit_of_work()
 
     async def get_or_create_user(self, chat_id: int, language: str) -> UserView:
-        now = self._clock()
-        seen = (
-            update(_USERS).where(_USERS.c.chat_id == chat_id).values(last_seen_at=now)
-            .returning(*_VIEWED)
-        )
+        seen = {"the_chat": chat_id, "last_seen_at": self._clock()}
         async with self._transactions.session() as session:
-            user = (await session.execute(seen)).first()  # usually: one statement, read & touch
+            user = (await session.execute(_TOUCH, seen)).first()  # usually: read & touch at once
             if user is None:  # first contact
                 user = await self._insert_user(session, seen, chat_id, language)
             return user_view(user)  # a row has the attributes of a User
 
     async def _insert_user(
-        self, session: AsyncSession, seen: Any, chat_id: int, language: str
+        self, session: AsyncSession, seen: dict[str, Any], chat_id: int, language: str
     ) -> Any:
-        """Insert the chat's user and read it back with `seen`. The chat's first two updates
-        may race, and a random pseudonym may be taken: the insert then does nothing (no error
-        to abort the update's transaction), and a taken pseudonym is tried again with another."""
+        """Insert the chat's user and read it back (`_TOUCH` with `seen`). The chat's first two
+        updates may race, and a random pseudonym may be taken: the insert then does nothing (no
+        error to abort the update's transaction), and a taken pseudonym is tried again with
+        another."""
         now = self._clock()
         for _ in range(_PSEUDONYM_TRIES):
             await session.execute(
@@ -105,7 +110,7 @@ class SqlUserStore:
                     last_seen_at=now,
                 )
             )
-            user = (await session.execute(seen)).first()
+            user = (await session.execute(_TOUCH, seen)).first()
             if user is not None:
                 return user
         raise RuntimeError(f"no free pseudonym in {_PSEUDONYM_TRIES} tries")
@@ -130,10 +135,7 @@ class SqlUserStore:
         async with self._transactions.session() as session:
             user = (
                 await session.execute(
-                    update(_USERS)
-                    .where(_USERS.c.id == user_id)
-                    .values(**values, last_seen_at=self._clock())
-                    .returning(*_VIEWED)
+                    _SAVE, {**values, "last_seen_at": self._clock(), "the_user": user_id}
                 )
             ).first()
             if user is None:
@@ -179,12 +181,12 @@ class SqlUserStore:
 
     async def claim_update(self, update_id: int) -> bool:
         async with self._transactions.session() as session:
-            insert = insert_ignoring_duplicates(session, _PROCESSED, "update_id")
-            inserted = await session.scalar(
-                insert.values(update_id=update_id, at=self._clock()).returning(
-                    _PROCESSED.c.update_id
-                )
-            )
+            claim = _CLAIMS.get(session.bind.dialect.name)
+            if claim is None:
+                claim = _CLAIMS[session.bind.dialect.name] = insert_ignoring_duplicates(
+                    session, _PROCESSED, "update_id"
+                ).returning(_PROCESSED.c.update_id)
+            inserted = await session.scalar(claim, {"update_id": update_id, "at": self._clock()})
             return inserted is not None
 
     async def log_question(
@@ -197,16 +199,15 @@ class SqlUserStore:
     ) -> int:
         async with self._transactions.session() as session:
             return await session.scalar(
-                insert(_QUESTIONS)
-                .values(
-                    user_id=user_id,
-                    text=text,
-                    action=action,
-                    entry_id=entry_id,
-                    outcome=Outcome(outcome).value if outcome else None,
-                    at=self._clock(),
-                )
-                .returning(_QUESTIONS.c.id)
+                _LOG_QUESTION,
+                {
+                    "user_id": user_id,
+                    "text": text,
+                    "action": action,
+                    "entry_id": entry_id,
+                    "outcome": Outcome(outcome).value if outcome else None,
+                    "at": self._clock(),
+                },
             )
 
     async def set_outcome(self, question_id: int, outcome: Outcome) -> None:
