@@ -23,6 +23,7 @@ from bot.engine import (
     guards,
     language,
     onboarding,
+    phrases,
     privacy,
     questions,
     smalltalk,
@@ -36,7 +37,6 @@ from bot.engine.turn import Turn
 from bot.redact import redacted
 from bot.texts import FALLBACK_LANGUAGE, Html
 from escalation.api import EscalationError, Priority, VolunteerView
-from knowledge_base.normalise import words
 
 logger = logging.getLogger(__name__)
 
@@ -123,12 +123,6 @@ class ConversationEngine:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        # Normalised once: the texts are the engine's for its lifetime (Deps is frozen).
-        self._person_phrases = frozenset(
-            f" {' '.join(words(phrase))} "
-            for lang in deps.texts.languages
-            for phrase in deps.texts.phrases(lang, "ask_for_a_person")
-        )
 
     async def handle(self, incoming: Incoming, keep: Keep | None = None) -> list[Action]:
         lang = _language_hint(incoming)
@@ -286,5 +280,4 @@ class ConversationEngine:
 
     def _wants_a_person(self, turn: Turn, text: str) -> bool:
         """"voglio parlare con qualcuno", "un umano", "talk to a person" (per-language lists)."""
-        plain = f" {' '.join(words(text))} "
-        return any(phrase in plain for phrase in self._person_phrases)
+        return phrases.contains_one_of(self.deps.texts, text, "ask_for_a_person")

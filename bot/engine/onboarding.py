@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.actions import Button, Keyboard
-from bot.engine import schools, smalltalk
+from bot.engine import phrases, schools, smalltalk
 from bot.engine.callbacks import Callback, Press, pack
 from bot.engine.states import State
 from bot.engine.turn import Turn
 from escalation.api import Role
-from knowledge_base.normalise import load_lexicon, words
+from knowledge_base.normalise import load_lexicon
 
 _LANGUAGE_LABELS = {"it": "🇮🇹 Italiano", "en": "🇬🇧 English"}
 _SCHOOL_WORDS = "school_words"  # phrase lists: "scuola", "via", "ic" ... name no school
@@ -96,8 +96,7 @@ def _ignored_words(turn: Turn) -> frozenset[str]:
     texts = turn.deps.texts
     return frozenset().union(
         *(load_lexicon(lang).stopwords for lang in texts.languages),
-        (w for lang in texts.languages for p in texts.phrases(lang, _SCHOOL_WORDS)
-         for w in words(p)),
+        phrases.vocabulary(texts, _SCHOOL_WORDS),
     )
 
 
@@ -111,11 +110,7 @@ def _a_question(turn: Turn, text: str, ignored: frozenset[str]) -> bool:
 
 def _does_not_know(turn: Turn, text: str) -> bool:
     """"non lo so", "nn mi ricordo", "dunno": a `dont_know` or `nothing` phrase, any language."""
-    texts = turn.deps.texts
-    typed = " ".join(words(text))
-    return any(typed == " ".join(words(phrase))
-               for lang in texts.languages for key in ("dont_know", "nothing")
-               for phrase in texts.phrases(lang, key))
+    return phrases.is_one_of(turn.deps.texts, text, "dont_know", "nothing")
 
 
 async def typed_school(turn: Turn, text: str) -> bool:

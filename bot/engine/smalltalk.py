@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from bot.engine import phrases
 from bot.engine.language import normaliser
 from bot.engine.turn import Turn
 from knowledge_base.normalise import words
@@ -23,27 +24,16 @@ _FILLER = "smalltalk_filler"  # "ok", "a tutti", "mille": alone, just an acknowl
 _VAGUE = "vague"  # "non funziona", "ho un problema", "help": nothing says what is wrong
 
 
-def _vocabulary(turn: Turn, key: str) -> frozenset[str]:
-    """The words of the `key` phrases in every language: a child may greet in English."""
-    texts = turn.deps.texts
-    return _words_of(tuple(texts.phrases(lang, key) for lang in texts.languages))
-
-
-@cache
-def _words_of(phrase_lists: tuple[tuple[str, ...], ...]) -> frozenset[str]:
-    return frozenset(word for phrases in phrase_lists for p in phrases for word in words(p))
-
-
 def kind_of(turn: Turn, text: str) -> str | None:
     """A kind of small talk ("greeting", "thanks", "ack", "empty", "vague"), or None for a
     message the FAQ should answer."""
     said = set(words(text))
     if not any(ch.isalpha() for word in said for ch in word):
         return "empty"  # "???", "3", only emojis
-    said -= _vocabulary(turn, _FILLER)
+    said -= phrases.vocabulary(turn.deps.texts, _FILLER)
     if not said:
         return "ack"
-    kind = next((kind for kind in KINDS if said <= _vocabulary(turn, kind)), None)
+    kind = next((k for k in KINDS if said <= phrases.vocabulary(turn.deps.texts, k)), None)
     return kind or ("vague" if _vague(turn, text) else None)
 
 

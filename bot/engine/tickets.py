@@ -11,15 +11,14 @@ import html
 from typing import NamedTuple
 
 from bot.actions import Action, Copy, Kind, Send
-from bot.engine import effects
+from bot.engine import effects, phrases
 from bot.engine.callbacks import Callback, Press
 from bot.engine.deps import Deps
 from bot.engine.states import State
 from bot.engine.turn import Turn
 from bot.texts import FALLBACK_LANGUAGE
-from escalation.api import Outcome, Priority, RelayTarget, Sender, UserView
+from escalation.api import Outcome, Priority, RelayTarget, Sender, TicketView, UserView
 from escalation.lifecycle import FINISHED, IN_PROGRESS
-from knowledge_base.normalise import words
 
 RELAYED_KINDS = {Kind.TEXT: "text", Kind.PHOTO: "photo", Kind.VOICE: "voice",
                  Kind.DOCUMENT: "document"}
@@ -55,8 +54,7 @@ def _useful(turn: Turn, text: str | None) -> bool:
 
 def says_nothing(turn: Turn, text: str) -> bool:
     """"boh", "non lo so", "niente": one of the user's language's `nothing` phrases."""
-    plain = " ".join(words(text))
-    return plain in {" ".join(words(p)) for p in turn.deps.texts.phrases(turn.lang, "nothing")}
+    return phrases.is_one_of(turn.deps.texts, text, "nothing", languages=(turn.lang,))
 
 
 async def describe(turn: Turn) -> None:
@@ -159,8 +157,8 @@ async def relay_from_user(turn: Turn, *, urgent: bool = False) -> bool:
     """
     incoming = turn.incoming
     current = turn.user.context.get("ticket") or {}
-    ticket = await turn.deps.escalation.ticket_by_number(current["number"]) if current else None
-    if ticket is None or ticket.status in FINISHED:
+    ticket = await _open_ticket(turn)
+    if ticket is None:
         await turn.move(State.READY)
         return False
     # a safeguarding text reaches here on any kind that carries text: relay it as text
@@ -177,6 +175,13 @@ async def relay_from_user(turn: Turn, *, urgent: bool = False) -> bool:
     urgent = urgent or ticket.priority == Priority.URGENT
     turn.say("ticket.noted_urgent" if urgent else "ticket.noted", number=ticket.number)
     return True
+
+
+async def _open_ticket(turn: Turn) -> TicketView | None:
+    """The user's ticket (kept in their context) while it is not finished, else None."""
+    current = turn.user.context.get("ticket") or {}
+    ticket = await turn.deps.escalation.ticket_by_number(current["number"]) if current else None
+    return None if ticket is None or ticket.status in FINISHED else ticket
 
 
 def helplines_shown(turn: Turn) -> bool:
@@ -212,9 +217,8 @@ async def ask_to_withdraw(turn: Turn) -> None:
         await turn.move(State.READY)
         turn.say("ticket.handover_cancelled")
         return
-    current = turn.user.context.get("ticket") or {}
-    ticket = await turn.deps.escalation.ticket_by_number(current["number"]) if current else None
-    if ticket is None or ticket.status in FINISHED:
+    ticket = await _open_ticket(turn)
+    if ticket is None:
         turn.say("ticket.nothing_to_withdraw")
         return
     if ticket.priority == Priority.URGENT:
@@ -279,10 +283,7 @@ async def on_again(turn: Turn, press: Callback) -> None:
         turn.toast("common.invalid_button")
         return
     turn.toast()
-    current = turn.user.context.get("ticket") or {}
-    still_open = await turn.deps.escalation.ticket_by_number(current["number"]) if (
-        current) else None
-    if still_open is not None and still_open.status not in FINISHED:
+    if await _open_ticket(turn) is not None:
         turn.say("ticket.already_open")  # pressed twice, or a new ticket is under way
         return
     await ask_description(turn, ticket.question)
