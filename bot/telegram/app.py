@@ -43,6 +43,7 @@ from bot.actions import Engine
 from bot.telegram.convert import to_incoming
 from bot.telegram.errors import error_logger
 from bot.telegram.pseudonym import chat_tagger
+from bot.telegram.request import AiohttpRequest
 from bot.telegram.send import DEFAULT_BACKOFF, Backoff, Courier
 from escalation.outbox import Outbox
 
@@ -53,6 +54,7 @@ PURGE_EVERY = timedelta(days=1)
 # Drains that may overlap: one waiting on a slow chat must not hold back the others' retries
 # (each skips the chats another is sending to).
 DRAINS_AT_ONCE = 4
+BOT_CONNECTIONS = 256  # PTB's own default for the calls other than getUpdates
 
 Hook = Callable[[Application], Coroutine[Any, Any, None]]
 Purge = Callable[[], Awaitable[object]]  # forgets what is past retention; returns a report
@@ -73,8 +75,13 @@ def build_application(
     `api_url` is a self-hosted Bot API server such as "http://127.0.0.1:8081/bot".
     `overall_max_rate` is Telegram's global flood limit; benchmarks set 0 to measure the stack.
     """
-    builder = ApplicationBuilder().token(token).rate_limiter(
-        AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=0)
+    builder = (
+        ApplicationBuilder()
+        .application_class(_Application)
+        .token(token)
+        .request(AiohttpRequest(BOT_CONNECTIONS))
+        .get_updates_request(AiohttpRequest())
+        .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=0))
     )
     if api_url:
         base_url, base_file_url = api_urls(api_url)
@@ -84,6 +91,22 @@ def build_application(
     if post_shutdown is not None:
         builder = builder.post_shutdown(post_shutdown)
     return builder.build()
+
+
+class _Application(Application):  # type: ignore[type-arg]
+    """PTB's Application, releasing the bot's HTTP sessions when starting fails.
+
+    PTB shuts down only what started: after a failed getMe (wrong token, Telegram out of
+    reach) the bot's connections stay open, and aiohttp says so on exit, over our one-line
+    error. Each retry of a failed start initialises them afresh.
+    """
+
+    async def initialize(self) -> None:
+        try:
+            await super().initialize()
+        except BaseException:
+            await self.bot.shutdown()
+            raise
 
 
 def attach(

@@ -162,8 +162,6 @@ def _configure_logging() -> None:
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
-    # httpx logs every request URL at INFO, and Bot API URLs contain the bot's token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     # APScheduler logs two lines per sweep, every few seconds, all day.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # The rate limiter logs each flood wait with a traceback; the outbox logs it in one line.

@@ -180,7 +180,7 @@ async def test_an_unreachable_telegram_is_one_clear_line(tmp_path: Path):
 
     log = stderr.decode()
     assert process.returncode == 1
-    assert log.splitlines()[-1].startswith("helpdesk run: cannot reach Telegram: httpx.")
+    assert log.splitlines()[-1].startswith("helpdesk run: cannot reach Telegram: aiohttp.")
     assert "Traceback" not in log
 
 
