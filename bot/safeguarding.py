@@ -28,6 +28,7 @@ batteria sta morendo"; "I want to kill myself" would be "kill", as in "kill the 
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge_base.model import Problem, Severity
+from knowledge_base.normalise import CACHED_WORDS
 from knowledge_base.yamlsource import YamlDocument, YamlSyntaxError, describe, did_you_mean
 from knowledge_base.yamlsource import read_yaml as read_located_yaml
 
@@ -85,34 +87,42 @@ class _Category:
     exceptions: tuple[_Phrase, ...]
 
 
-def _long_words(vocabulary: frozenset[str]) -> list[str]:
-    """The words a typo may stand for (shorter ones must be written right)."""
-    return [w for w in vocabulary if len(w) >= FUZZY_MIN_LETTERS]
+class _Nearby:
+    """The phrase words a token may stand for: itself if a phrase has it, and the long words
+    one letter away unless it is a `not_typos` word. Remembered per token (bounded): the
+    fuzzy search over the vocabulary is most of a check's cost, and chat repeats its words."""
+
+    def __init__(self, vocabulary: frozenset[str], not_typos: frozenset[str] = frozenset()
+                 ) -> None:
+        self._vocabulary = vocabulary
+        self._not_typos = not_typos
+        self._long_words = [w for w in vocabulary if len(w) >= FUZZY_MIN_LETTERS]
+        self._known: dict[str, frozenset[str]] = {}
+
+    def __call__(self, token: str) -> frozenset[str]:
+        found = self._known.get(token)
+        if found is None:
+            if len(self._known) >= CACHED_WORDS:
+                self._known.clear()
+            found = self._known[token] = self._find(token)
+        return found
+
+    def _find(self, token: str) -> frozenset[str]:
+        exact = {token} if token in self._vocabulary else set()
+        if token in self._not_typos:
+            return frozenset(exact)
+        close = process.extract(
+            token, self._long_words, scorer=Levenshtein.distance, score_cutoff=1, limit=None
+        )
+        return frozenset(exact | {word for word, _, _ in close})
 
 
 class _Words:
     """The words of one message and, for each, the phrase words it stands for."""
 
-    def __init__(
-        self,
-        tokens: Sequence[str],
-        vocabulary: frozenset[str],
-        not_typos: frozenset[str] = frozenset(),
-        long_words: list[str] | None = None,
-    ) -> None:
-        long_words = _long_words(vocabulary) if long_words is None else long_words
-        near: dict[str, frozenset[str]] = {}
-        for token in set(tokens):
-            exact = {token} if token in vocabulary else set()
-            if token in not_typos:
-                near[token] = frozenset(exact)
-                continue
-            close = process.extract(
-                token, long_words, scorer=Levenshtein.distance, score_cutoff=1, limit=None
-            )
-            near[token] = frozenset(exact | {word for word, _, _ in close})
-        self.matches = [near[t] for t in tokens]
-        self.present = frozenset().union(*near.values())  # every phrase word found anywhere
+    def __init__(self, tokens: Sequence[str], near: Callable[[str], frozenset[str]]) -> None:
+        self.matches = [near(token) for token in tokens]
+        self.present = frozenset().union(*self.matches)  # every phrase word found anywhere
 
     def may_occur(self, phrase: _Phrase) -> bool:
         """False when a word of `phrase` is nowhere in the message: a cheap first sieve."""
@@ -140,17 +150,22 @@ class _Language:
     categories: tuple[_Category, ...]
     vocabulary: frozenset[str]
     not_typos: frozenset[str]
-    long_words: list[str] = field(init=False)
+    near: _Nearby = field(init=False)
+    # each trigger under one of its words, the rarest: (category, trigger) positions
+    sieve: Mapping[str, tuple[tuple[int, int], ...]] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "long_words", _long_words(self.vocabulary))
+        object.__setattr__(self, "near", _Nearby(self.vocabulary, self.not_typos))
+        object.__setattr__(self, "sieve", _sieve(self.categories))
 
     def check(self, tokens: Sequence[str]) -> Trigger | None:
         """The longest phrase found (the most specific: "papà mi picchia" over "mi picchia")."""
-        words = _Words(tokens, self.vocabulary, self.not_typos, self.long_words)
+        words = _Words(tokens, self.near)
         best: _Phrase | None = None
-        for category in self.categories:
-            candidates = [t for t in category.triggers if words.may_occur(t)]
+        for number, positions in sorted(self._filed(words).items()):
+            category = self.categories[number]
+            candidates = [t for t in map(category.triggers.__getitem__, sorted(positions))
+                          if words.may_occur(t)]
             if not candidates:
                 continue
             excepted = [
@@ -167,9 +182,29 @@ class _Language:
                     best = trigger
         return None if best is None else Trigger(best.category, best.text)
 
+    def _filed(self, words: _Words) -> dict[int, list[int]]:
+        """The triggers filed under a word of the message, by category: the only ones that
+        may occur in it (each is filed under a word it needs)."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for word in words.present:
+            for category, trigger in self.sieve.get(word, ()):
+                found[category].append(trigger)
+        return found
+
+
+def _sieve(categories: Sequence[_Category]) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Every trigger filed under its word that the fewest triggers share (ties: its first)."""
+    uses = Counter(word for c in categories for t in c.triggers for word in t.words)
+    filed: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for number, category in enumerate(categories):
+        for position, trigger in enumerate(category.triggers):
+            filed[min(trigger.tokens, key=uses.__getitem__)].append((number, position))
+    return {word: tuple(places) for word, places in filed.items()}
+
 
 class SafeguardingDetector:
-    """Checks messages against every language's trigger phrases; immutable once loaded."""
+    """Checks messages against every language's trigger phrases; once loaded, its only changing
+    state is the bounded memory of what each word may stand for (`_Nearby`)."""
 
     def __init__(
         self,
@@ -306,7 +341,7 @@ def _read_category(
     if not triggers:
         where.add(path, f"category '{name}' has no triggers")
     for i, exception in enumerate(exceptions):
-        words = _Words(exception.tokens, frozenset(t for p in triggers for t in p.tokens))
+        words = _Words(exception.tokens, _Nearby(frozenset(t for p in triggers for t in p.tokens)))
         if not any(any(words.occurrences(t.tokens, MAX_GAP)) for t in triggers):
             where.add(
                 (*path, "exceptions", i),
