@@ -50,14 +50,16 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **options: Any) -> AsyncEngin
     url = normalise_url(url)
     if not is_sqlite(url):
         return create_async_engine(url, pool_pre_ping=True, **options)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+    # timeout: how long a statement waits for another connection's lock (see sqlite_driver)
+    connect_args = {"timeout": 30, **options.pop("connect_args", {})}
+    engine = create_async_engine(url, connect_args=connect_args, **options)
     _configure_sqlite(engine)
     return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "do_connect")
-    def _one_trip_cursors(_dialect: Any, _record: Any, _args: Any, options: Any) -> None:
+    def _inline_statements(_dialect: Any, _record: Any, _args: Any, options: Any) -> None:
         options["async_creator_fn"] = sqlite_driver.connect  # see escalation.sqlite_driver
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -68,7 +70,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

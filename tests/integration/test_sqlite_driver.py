@@ -1,15 +1,22 @@
-"""One-trip SQLite cursors behave like aiosqlite's through SQLAlchemy (escalation.sqlite_driver)."""
+"""SQLite run in the event loop's thread behaves like aiosqlite through SQLAlchemy, and waits for
+another connection's lock without blocking the loop (escalation.sqlite_driver)."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from escalation.db import create_engine
-from escalation.sqlite_driver import OneTripConnection
+from escalation.sqlite_driver import InlineConnection
 
 metadata = MetaData()
 things = Table(
@@ -18,11 +25,11 @@ things = Table(
 
 
 async def test_rows_counts_and_ids_come_back(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one-trip.sqlite3'}")
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'inline.sqlite3'}")
     try:
         async with engine.begin() as connection:
             raw = await connection.get_raw_connection()
-            assert isinstance(raw.driver_connection, OneTripConnection)
+            assert isinstance(raw.driver_connection, InlineConnection)
             await connection.run_sync(metadata.create_all)
             first = await connection.execute(insert(things).values(name="a"))
             assert first.inserted_primary_key == (1,)  # lastrowid, no RETURNING
@@ -44,33 +51,142 @@ async def test_rows_counts_and_ids_come_back(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-async def test_rollback_takes_a_trip_only_when_there_is_something_to_undo(
+async def test_statements_commits_and_rollbacks_never_go_to_aiosqlites_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trips: list[str] = []
-    real = OneTripConnection._execute
-
-    async def counted(self: OneTripConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        trips.append(getattr(fn, "__name__", repr(fn)))
-        return await real(self, fn, *args, **kwargs)
-
-    monkeypatch.setattr(OneTripConnection, "_execute", counted)
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'rollback.sqlite3'}")
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-thread.sqlite3'}")
     try:
-        async with engine.begin() as connection:
+        async with engine.begin() as connection:  # opened through the thread
             await connection.run_sync(metadata.create_all)
+        trips: list[str] = []
+        real = InlineConnection._execute
+
+        async def counted(self: InlineConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            trips.append(getattr(fn, "__name__", repr(fn)))
+            return await real(self, fn, *args, **kwargs)
+
+        monkeypatch.setattr(InlineConnection, "_execute", counted)
         async with engine.begin() as connection:
             await connection.execute(insert(things).values(name="kept"))
-        trips.clear()
-        async with engine.begin() as connection:  # committed, then given back to the pool
-            await connection.execute(insert(things).values(name="also kept"))
-        assert trips.count("rollback") == 0
         connection = await engine.connect()  # a transaction left open when given back
         await connection.execute(insert(things).values(name="undone"))
         await connection.close()
-        assert trips.count("rollback") == 1
         async with engine.connect() as connection:
             names = await connection.scalars(select(things.c.name).order_by(things.c.id))
-            assert list(names) == ["kept", "also kept"]
+            assert list(names) == ["kept"]
+        assert trips == []
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def locked_by_another_process(path: Path) -> Iterator[threading.Event]:
+    """The database's write lock held by a plain sqlite3 connection (as another process
+    would) until the yielded event is set."""
+    release, taken = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO things (name) VALUES ('theirs')")
+        taken.set()
+        release.wait(10)
+        other.execute("COMMIT")
+        other.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(5)
+    try:
+        yield release
+    finally:
+        release.set()
+        holder.join(10)
+
+
+async def _ticks_while(awaitable: Any) -> tuple[Any, int]:
+    """What `awaitable` gives, and how often the event loop ran something else meanwhile."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    running = asyncio.create_task(ticker())
+    try:
+        return await awaitable, ticks
+    finally:
+        running.cancel()
+
+
+async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wait.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        with locked_by_another_process(path) as release:
+            asyncio.get_running_loop().call_later(0.3, release.set)
+
+            async def ours() -> list[str]:
+                async with engine.begin() as connection:
+                    await connection.execute(insert(things).values(name="ours"))
+                async with engine.connect() as connection:
+                    return list(await connection.scalars(select(things.c.name)))
+
+            names, ticks = await _ticks_while(ours())
+        assert names == ["theirs", "ours"]  # ours waited for theirs
+        assert ticks >= 10  # ~0.3 s of waiting, the loop free all along
+    finally:
+        await engine.dispose()
+
+
+async def test_a_lock_never_released_fails_after_the_timeout_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "timeout.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", connect_args={"timeout": 0.3})
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        with locked_by_another_process(path):
+
+            async def ours() -> None:
+                async with engine.begin() as connection:
+                    await connection.execute(insert(things).values(name="ours"))
+
+            with pytest.raises(OperationalError, match="database is locked"):
+                await _ticks_while(ours())
+    finally:
+        await engine.dispose()
+
+
+async def test_a_transaction_of_this_process_holding_the_lock_across_an_await_is_waited_for(
+    tmp_path: Path,
+) -> None:
+    """Inline SQLite must not wait inside the call: the holder could never go on."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'same-process.sqlite3'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        first_holds = asyncio.Event()
+
+        async def first() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(insert(things).values(name="first"))
+                first_holds.set()
+                await asyncio.sleep(0.2)  # e.g. a call to Telegram inside the transaction
+
+        async def second() -> None:
+            await first_holds.wait()
+            async with engine.begin() as connection:
+                await connection.execute(insert(things).values(name="second"))
+
+        await asyncio.wait_for(asyncio.gather(first(), second()), 10)
+        async with engine.connect() as connection:
+            names = await connection.scalars(select(things.c.name).order_by(things.c.id))
+            assert list(names) == ["first", "second"]
     finally:
         await engine.dispose()
