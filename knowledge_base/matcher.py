@@ -235,29 +235,26 @@ class _LanguageIndex:
         }
         if not weights:
             return {}
-        peak = max(self.idf.get(t, self.unknown_specificity) for t in weights)
-        said = self._said(weights)
-        found = {number: self._evidence(number, weights, peak, said.get(number, ()))
-                 for number in self._shortlist(weights)}
-        best = sorted(found, key=lambda n: found[n][0], reverse=True)
+        found = self._evidence(weights, self._shortlist(weights))
+        best = sorted(found, key=lambda n: found[n][0], reverse=True)[: s.rescored_entries]
         query_text = _sorted_words(" ".join(t.word for t in terms))
+        total = sum(weights.values())
         scored = {}
-        for number in best[: s.rescored_entries]:
+        for number in best:
             closest = process.extractOne(query_text, self.sorted_texts[number], scorer=fuzz.ratio)
             similarity = closest[1] if closest is not None else 0.0
             _, phrasing, entry, answer, covered, specific = found[number]
             scored[number] = Evidence(
                 phrasing, entry, answer, similarity / 100, covered, specific,
                 tuple(t.word for t in terms if t.term in self.entry_terms[number]),
-                self._blocking(number, weights, phrasing),
+                self._blocking(number, weights, total, phrasing),
             )
         return scored
 
-    def _blocking(self, number: int, weights: Mapping[str, float], phrasing: float
-                  ) -> str | None:
+    def _blocking(self, number: int, weights: Mapping[str, float], total: float,
+                  phrasing: float) -> str | None:
         """The entry's not-question that fits the query best, if it fits at least as well as
-        its best phrasing (`phrasing`), by the same measure."""
-        total = sum(weights.values())
+        its best phrasing (`phrasing`), by the same measure; `total` is the query's weight."""
         best, text = 0.0, None
         for nq in self.not_questions[number]:
             matched = sum(w for t, w in weights.items() if t in nq.terms)
@@ -283,47 +280,62 @@ class _LanguageIndex:
                 shared[number] += s.answer_weight * weight
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
-    def _said(self, weights: Mapping[str, float]) -> dict[int, list[tuple[float, float]]]:
-        """For every entry with a phrasing that shares a term with the query: (weight the
-        query shares with it, its weight) for each such phrasing. Read off the inverted
-        index once per query rather than by testing every term against every phrasing of
-        every shortlisted entry; the shared weights are added in the query's order, as
-        `sum` over the query's terms would add them."""
+    def _phrasing_fits(self, weights: Mapping[str, float], total: float
+                       ) -> tuple[dict[int, float], dict[int, float]]:
+        """For every entry with a phrasing that shares a term with the query: the best
+        `_overlap` of such a phrasing, and the largest share of a phrasing the query says.
+        Read off the inverted index once per query rather than by testing every term against
+        every phrasing of every shortlisted entry; the shared weights are added in the
+        query's order, as `sum` over the query's terms would add them."""
         shared: dict[int, float] = {}
         for term, weight in weights.items():
             for position in self.phrasing_index.get(term, ()):
                 shared[position] = shared.get(position, 0) + weight
-        said: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        best: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        share = self.settings.query_side
         for position, matched in shared.items():
             phrasing = self.phrasings[position]
-            said[phrasing.entry].append((matched, phrasing.weight))
-        return said
+            number, weight = phrasing.entry, phrasing.weight
+            # _overlap(matched, total, weight), inlined: it runs for every phrasing found
+            fit = 1 / (share / (matched / total) + (1 - share) / (matched / weight))
+            if fit > best.get(number, 0.0):
+                best[number] = fit
+            if matched / weight > covered.get(number, 0.0):
+                covered[number] = matched / weight
+        return best, covered
 
-    def _evidence(self, number: int, weights: Mapping[str, float], peak: float,
-                  said: Iterable[tuple[float, float]]) -> tuple[float, ...]:
-        """All the evidence but the fuzzy similarity, which only the best few entries get:
-        (the score without it, then the fields of `Evidence` in order). `peak` is the
-        specificity of the query's strongest word; `said` is the entry's part of `_said`."""
+    def _evidence(self, weights: Mapping[str, float], numbers: Iterable[int]
+                  ) -> dict[int, tuple[float, ...]]:
+        """For each entry of `numbers`, all the evidence but the fuzzy similarity, which only
+        the best few entries get: (the score without it, then the fields of `Evidence` in
+        order)."""
         s = self.settings
-        entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
+        everyday = self.everyday
         total = sum(weights.values())
-        best = covered = on_entry = on_answer = strongest = 0.0
-        substantive = False  # a shared word that is not an everyday one
-        for matched, weight in said:
-            if matched:
-                best = max(best, self._overlap(matched, total, weight))
-                covered = max(covered, matched / weight)
-        for term, weight in weights.items():
-            if term in entry_terms:
-                on_entry += weight
-                strongest = max(strongest, weight)
-                substantive = substantive or term not in self.everyday
-            if term in answer_terms:
-                on_answer += weight
         said = max(total, self.least_said)
-        entry, answer = on_entry / said, on_answer / said
-        quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
-        return quick, best, entry, answer, covered, strongest / peak if substantive else 0.0
+        peak = max(self.idf.get(t, self.unknown_specificity) for t in weights)
+        fits, coverage = self._phrasing_fits(weights, total)
+        found = {}
+        for number in numbers:
+            entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
+            on_entry = on_answer = strongest = 0.0
+            substantive = False  # a shared word that is not an everyday one
+            for term, weight in weights.items():
+                if term in entry_terms:
+                    on_entry += weight
+                    if weight > strongest:
+                        strongest = weight
+                    if not substantive and term not in everyday:
+                        substantive = True
+                if term in answer_terms:
+                    on_answer += weight
+            best, covered = fits.get(number, 0.0), coverage.get(number, 0.0)
+            entry, answer = on_entry / said, on_answer / said
+            quick = s.phrasing_weight * best + s.entry_weight * entry + s.answer_weight * answer
+            found[number] = (quick, best, entry, answer, covered,
+                             strongest / peak if substantive else 0.0)
+        return found
 
     def _overlap(self, matched: float, query_total: float, phrasing_weight: float) -> float:
         """Weighted F-measure of how much of the query and of the phrasing the overlap covers."""
@@ -372,17 +384,20 @@ class Matcher:
 
     def _rank(self, query: str, searched: Iterable[_LanguageIndex]
              ) -> list[tuple[Candidate, Evidence]]:
-        """Every entry worth scoring, best first, with its evidence (from its best language)."""
+        """The best `max_candidates` entries, best first, with their evidence (from their best
+        language); only those become `Candidate`s, the rest are never read."""
         s = self.settings
-        best: dict[str, tuple[Candidate, Evidence]] = {}
+        best: dict[str, tuple[float, Evidence]] = {}  # by entry: rounded score, evidence
         for index in searched:
             for number, ev in index.score(query).items():
                 entry_id = index.entry_ids[number]
                 score = 100 * (s.phrasing_weight * ev.phrasing + s.entry_weight * ev.entry
                                + s.answer_weight * ev.answer + s.fuzzy_weight * ev.fuzzy)
-                if entry_id not in best or score > best[entry_id][0].score:
-                    best[entry_id] = (Candidate(entry_id, round(score, 1), ev.matched_words), ev)
-        return sorted(best.values(), key=lambda c: -c[0].score)
+                if entry_id not in best or score > best[entry_id][0]:
+                    best[entry_id] = (round(score, 1), ev)
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])[: s.max_candidates]
+        return [(Candidate(entry_id, score, ev.matched_words), ev)
+                for entry_id, (score, ev) in ranked]
 
     def _confidence(self, score: float, evidence: Evidence) -> float:
         """The score discounted for the part of its phrasing the query leaves unsaid and for
