@@ -5,7 +5,11 @@ for speed: on the loopback, an httpx request costs about 0.96 CPU ms and an aioh
 (benchmarks/bench_bot.py: every update is a getUpdates share and a sendMessage). Everything
 above the wire stays PTB's: parsing the answer, turning error codes into exceptions, the rate
 limiter. Only the transport failures are ours to translate: a timeout is PTB's `TimedOut`,
-any other client error its `NetworkError`, as with PTB's own HTTPXRequest.
+any other client error its `NetworkError`, as with PTB's own HTTPXRequest. aiohttp's messages
+quote the whole URL, whose path holds the bot token, and PTB's error messages go to our logs
+and the outbox table: the translation leaves the path out, and drops aiohttp's exception
+(which a logged traceback would print) once its type and message are copied. Like httpx, a
+redirect is returned to PTB, not followed, and an upload's file name is sent as browsers do.
 
 aiohttp has no write timeout of its own: the request as a whole is bounded by the sum of the
 four timeouts instead, so that no call can hang for ever.
@@ -14,6 +18,7 @@ four timeouts instead, so that no call can hang for ever.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -22,6 +27,10 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 FORM = "application/x-www-form-urlencoded"
+# HTML5's escaping of a multipart file name (httpx's too): a quote and the control characters
+# percent-encoded. aiohttp's default percent-encodes every non-ASCII letter as well, which form
+# parsers do not decode (aiohttp.web's reads "pagella%20%C3%A8.pdf").
+HTML5_FILENAME = {ord('"'): "%22"} | {c: f"%{c:02X}" for c in range(0x20) if c != 0x1B}
 
 
 class AiohttpRequest(BaseRequest):
@@ -96,13 +105,13 @@ class AiohttpRequest(BaseRequest):
                 body, headers = request_data.url_encoded_parameters(), {"Content-Type": FORM}
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp.ServerTimeoutError is one too
-            raise TimedOut from error
+            raise TimedOut(f"Timed out: {_described(error, url)}") from None
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            raise NetworkError(_described(error, url)) from None
 
     def _timeout(self, *, uploads: bool, **given: ODVInput[float]) -> aiohttp.ClientTimeout:
         """aiohttp's timeouts for PTB's four; a value not passed is this instance's default."""
@@ -128,11 +137,22 @@ def _plus(first: float | None, second: float | None) -> float | None:
     return None if first is None or second is None else first + second
 
 
+def _described(error: BaseException, url: str) -> str:
+    """The type and message of a transport failure, without the path of `url` (the token)."""
+    name = type(error).__name__
+    if type(error).__module__.startswith("aiohttp."):
+        name = f"aiohttp.{name}"
+    text = f"{name}: {error}" if str(error) else name
+    path = urlsplit(url).path
+    return text.replace(path, "/…") if len(path) > 1 else text
+
+
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
     """The parameters and the files of an upload, as one multipart form."""
-    form = aiohttp.FormData()
+    form = aiohttp.FormData(quote_fields=False)  # names escaped by HTML5_FILENAME instead
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime_type) in request_data.multipart_data.items():
-        form.add_field(name, content, filename=filename, content_type=mime_type)
+        escaped = filename.translate(HTML5_FILENAME) if filename else filename
+        form.add_field(name, content, filename=escaped, content_type=mime_type)
     return form
