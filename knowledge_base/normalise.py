@@ -49,6 +49,7 @@ _SHORT_HYPHENATED = re.compile(r"\b([a-z]{1,2})-([a-z]+)\b|\b([a-z]+)-([a-z]{1,2
 _WORD = re.compile(r"[a-z0-9]+")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 CACHED_WORDS = 50_000  # words whose stem (or typo fix) is kept: a bot sees ever new words
+CACHED_TEXTS = 256  # texts whose words are kept: the messages being handled
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +93,27 @@ def load_lexicon(lang: str) -> Lexicon:
 
 def words(text: str) -> list[str]:
     """Step 1: plain lower-case words without accents, emojis, punctuation or stretched letters."""
-    return [_STRETCHED.sub(r"\1", token) for token in _tokens(text)]
+    return list(_words(text))
 
 
-def _tokens(text: str) -> list[str]:
-    """Step 1 but for the stretched letters, which are folded word by word (and cached)."""
+def tokens(text: str) -> tuple[str, ...]:
+    """Step 1 but for the stretched letters, which the normaliser folds word by word (and
+    caches). Everything the normaliser and the matcher make of a text depends on these
+    tokens alone, so they also key what is remembered per text."""
+    return tuple(_WORD.findall(_plain_text(text)))
+
+
+# One message is read by several steps (its language, safeguarding, small talk, the FAQ),
+# each splitting it into words: the last texts' words are remembered.
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def _words(text: str) -> tuple[str, ...]:
+    # folded on the whole text: a run of one letter never crosses a word boundary
+    return tuple(_WORD.findall(_STRETCHED.sub(r"\1", _plain_text(text))))
+
+
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def _plain_text(text: str) -> str:
+    """Lower case, accents stripped, contractions opened, short hyphenated words joined."""
     text = text.lower()
     if not text.isascii():
         text = text.replace("\u2019", "'")
@@ -109,7 +126,7 @@ def _tokens(text: str) -> list[str]:
             text = pattern.sub(replacement, text)
     if "-" in text:
         text = _SHORT_HYPHENATED.sub(lambda m: "".join(g for g in m.groups() if g), text)
-    return _WORD.findall(text)
+    return text
 
 
 class _Word(NamedTuple):
@@ -173,19 +190,19 @@ class Normaliser:
 
     def terms(self, text: str) -> list[Term]:
         """All steps: the terms of `text`, in order, each with the word it came from."""
-        tokens = _tokens(text)
-        if not self._expression_starts.isdisjoint(tokens):
-            tokens = self._say_expressions(tokens)
+        said: Sequence[str] = tokens(text)
+        if not self._expression_starts.isdisjoint(said):
+            said = self._say_expressions(said)
         found: list[Term] = []
         cached = self._words.get
-        for token in tokens:
+        for token in said:
             word = cached(token) or self._analyse(token)
             if word.terms is None:
-                return self._terms_with_phrases(tokens)
+                return self._terms_with_phrases(said)
             found += word.terms
         return found
 
-    def _say_expressions(self, tokens: list[str]) -> list[str]:
+    def _say_expressions(self, tokens: Sequence[str]) -> list[str]:
         """The tokens with the lexicon's expressions replaced by their plain words (matched
         after abbreviations are expanded, so "nn parte" is "non parte")."""
         cached = self._words.get
@@ -208,7 +225,7 @@ class Normaliser:
                 return size, replacement
         return 1, None
 
-    def _terms_with_phrases(self, tokens: list[str]) -> list[Term]:
+    def _terms_with_phrases(self, tokens: Sequence[str]) -> list[Term]:
         """`terms` for text where a synonym of several words ("sign in") may start."""
         cached = self._words.get
         forms = [form for token in tokens for form in (cached(token) or self._analyse(token)).forms]

@@ -1,6 +1,8 @@
 """Each normalisation step on its own, then the whole chain."""
 
-from knowledge_base.normalise import Normaliser, detect_language, normalise, words
+import re
+
+from knowledge_base.normalise import Normaliser, detect_language, normalise, tokens, words
 
 
 def test_words_are_lower_case_without_accents():
@@ -13,6 +15,16 @@ def test_punctuation_and_emojis_are_dropped():
 
 def test_stretched_letters_are_folded():
     assert words("nooo spentooooo") == ["no", "spento"]
+
+
+def test_words_are_the_tokens_with_stretched_letters_folded_one_by_one():
+    for text in ("nooo-wifi ciaooo!!!", "AAAARGH... è spentooo—daiii", "x-xxxl pppp 0000 aaa1aaa"):
+        assert words(text) == [re.sub(r"([a-z])\1{2,}", r"\1", t) for t in tokens(text)]
+
+
+def test_words_are_a_new_list_each_time_though_remembered():
+    words("il tablet nn va").append("changed")
+    assert words("il tablet nn va") == ["il", "tablet", "nn", "va"]
 
 
 def test_short_hyphenated_words_are_joined_and_long_ones_split():
