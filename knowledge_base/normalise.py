@@ -271,9 +271,13 @@ class Normaliser:
                 return size, canonical
         return 1, None
 
+    @functools.cached_property
+    def function_words(self) -> frozenset[str]:
+        """The stop words and chat abbreviations that reveal this language."""
+        return self.lexicon.stopwords | frozenset(self.lexicon.abbreviations)
+
     def is_function_word(self, word: str) -> bool:
-        """True for the stop words and chat abbreviations that reveal this language."""
-        return word in self.lexicon.stopwords or word in self.lexicon.abbreviations
+        return word in self.function_words
 
 
 def _stemmer(lang: str):

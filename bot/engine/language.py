@@ -26,15 +26,22 @@ def normaliser(lang: str) -> Normaliser:
 
 def written_in(languages: tuple[str, ...], current: str, text: str) -> str:
     """The language `text` is clearly written in, else `current`."""
-    owners = [
-        {lang for lang in languages if normaliser(lang).is_function_word(word)}
-        for word in words(text)
-    ]
-    telling = [next(iter(langs)) for langs in owners if len(langs) == 1]  # "in", "me": no
+    owner = _telling_words(languages)
+    telling = [owner[word] for word in words(text) if word in owner]
     if current in telling:
         return current
     best = max(languages, key=telling.count)
     return best if telling.count(best) >= CLEAR_FUNCTION_WORDS else current
+
+
+@cache
+def _telling_words(languages: tuple[str, ...]) -> dict[str, str]:
+    """The function words of exactly one of `languages`, with it ("in", "me": none)."""
+    owners: dict[str, list[str]] = {}
+    for lang in languages:
+        for word in normaliser(lang).function_words:
+            owners.setdefault(word, []).append(lang)
+    return {word: langs[0] for word, langs in owners.items() if len(langs) == 1}
 
 
 async def follow(turn: Turn, text: str) -> None:
