@@ -12,6 +12,7 @@ How an entry is scored and how the decision is taken is described in `settings.M
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from collections import defaultdict
@@ -24,10 +25,11 @@ from rapidfuzz.distance import Levenshtein
 
 from knowledge_base.bulk import collector_paused
 from knowledge_base.model import Entry, KnowledgeBase
-from knowledge_base.normalise import CACHED_WORDS, Normaliser, Term, detect_language
+from knowledge_base.normalise import CACHED_WORDS, Normaliser, Term, detect_language, tokens
 from knowledge_base.settings import MatchSettings
 
 Action = Literal["answer", "clarify", "escalate"]
+CACHED_DECISIONS = 4096  # a few hours of questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,13 +349,17 @@ class _LanguageIndex:
 
 class Matcher:
     """The FAQ matcher of one loaded KB. Build a new one on reload; its only changing state
-    is a bounded cache of typo corrections."""
+    is bounded caches: typo corrections and the last decisions."""
 
     def __init__(self, kb: KnowledgeBase, settings: MatchSettings,
                  indexes: Mapping[str, _LanguageIndex]) -> None:
         self.kb = kb
         self.settings = settings
         self._indexes = dict(indexes)
+        # Pupils ask the same things ("il tablet non si accende"): the last decisions are
+        # remembered by the query's tokens, all a decision depends on. A reload builds a new
+        # Matcher, so none outlives its KB.
+        self._decided = functools.lru_cache(maxsize=CACHED_DECISIONS)(self._match)
 
     @classmethod
     def build(cls, kb: KnowledgeBase, settings: MatchSettings | None = None) -> Matcher:
@@ -373,6 +379,10 @@ class Matcher:
         With `lang`, only that language's phrasings are searched; without it, every language
         is searched (chat mixes Italian and English) and the reply language is detected.
         """
+        # the tokens spelled out again are a query with the same tokens: the same decision
+        return self._decided(" ".join(tokens(query)), lang if lang in self._indexes else None)
+
+    def _match(self, query: str, lang: str | None) -> Decision:
         if lang in self._indexes:
             searched: Iterable[_LanguageIndex] = (self._indexes[lang],)
             language = lang

@@ -157,13 +157,14 @@ def test_a_word_the_kb_does_not_know_lowers_confidence(kb):
 
 def test_an_entry_sharing_only_everyday_words_is_not_answered(kb):
     returning = entry("device-return", ["devo restituire il tablet alla scuola a fine anno"])
-    with_return = Matcher.build(dataclasses.replace(kb, entries=(*kb.entries, returning)))
-    calendar = with_return.match("quando finisce la scuola quest'anno")
+    with_return = dataclasses.replace(kb, entries=(*kb.entries, returning))
+    calendar = Matcher.build(with_return).match("quando finisce la scuola quest'anno")
     assert calendar.candidates[0].entry_id == "device-return"  # "scuola", "fine", "anno"
     assert calendar.action != "answer" and calendar.confidence == 0.0
-    with_return._indexes["it"].everyday = frozenset()  # as if the lexicon had none
-    assert with_return.match("quando finisce la scuola quest'anno").action == "answer"
-    asked = with_return.match("a fine anno devo restituire il tablet?")
+    no_everyday = Matcher.build(with_return)
+    no_everyday._indexes["it"].everyday = frozenset()  # as if the lexicon had none
+    assert no_everyday.match("quando finisce la scuola quest'anno").action == "answer"
+    asked = no_everyday.match("a fine anno devo restituire il tablet?")
     assert (asked.action, asked.entry_id) == ("answer", "device-return")
 
 
@@ -238,3 +239,18 @@ def test_a_word_of_a_not_question_is_not_corrected_as_a_typo(kb):
     call = index.normaliser.stem("chiama")
     assert plain.correct(call) == index.normaliser.stem("chiave")  # one edit from a KB word
     assert call in {t.term for t in index.query_terms("chiama")}
+
+
+def test_a_question_asked_again_gets_the_decision_remembered(matcher):
+    first = matcher.match("il tablet nn si accende")
+    assert matcher.match("Il TABLET nn si accende!!! 😭") is first  # the same tokens
+    assert matcher.match("il tablet nn si accende", "fr") is first  # no French: any language
+    assert matcher.match("il tablet nn si accende", "en") != first  # the language is part of it
+
+
+def test_a_rebuilt_matcher_remembers_nothing_of_the_old_kb(kb):
+    old = Matcher.build(kb)
+    asked = old.match("la stampante inceppa la carta")
+    assert asked.entry_id == "printer-jam"
+    smaller = dataclasses.replace(kb, entries=kb.entries[:3])
+    assert Matcher.build(smaller).match("la stampante inceppa la carta").entry_id is None
