@@ -116,8 +116,8 @@ class _InstantEngine:
     async def tick(self) -> list[Action]:
         return []
 
-    async def sent(self, action: Send | Copy, message_id: int) -> None:
-        return None
+    async def sent(self, action: Send | Copy, message_id: int) -> list[Action]:
+        return []
 
 
 @asynccontextmanager

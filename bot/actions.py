@@ -108,5 +108,6 @@ class Engine(Protocol):
     async def tick(self) -> list[Action]:
         """Run the escalation sweeper (called periodically by the adapter's job queue)."""
 
-    async def sent(self, action: Send | Copy, message_id: int) -> None:
-        """Record the Telegram id of a message sent for a ping or a relay."""
+    async def sent(self, action: Send | Copy, message_id: int) -> list[Action]:
+        """Record the Telegram id of a message sent for a ping or a relay; what to do now
+        that it is known (edit a ping whose ticket moved on while it was being sent)."""

@@ -37,6 +37,7 @@ from escalation.api import (
     VolunteerView,
 )
 from escalation.models import (
+    LIVE_OFFER_STATES,
     AckTimer,
     Offer,
     OfferState,
@@ -254,11 +255,19 @@ class SqlEscalationService:
             told = Notice(user.chat_id, user.language, "ticket.opened", {"number": ticket.number})
             return ticket_view(ticket), effects.merge(Effects(notices=(told,)))
 
-    async def record_ping_message(self, offer_id: int, message_id: int) -> None:
+    async def record_ping_message(self, offer_id: int, message_id: int) -> Effects:
+        """Remember the ping's message, to edit it when the ticket moves on. A ticket can
+        move on (taken by another, closed, expired) between the ping reaching Telegram and
+        this call: then the edit it missed is returned, to be made now."""
         async with self._transactions.session() as session:
-            await session.execute(
-                update(Offer).where(Offer.id == offer_id).values(message_id=message_id)
-            )
+            offer = await session.get(Offer, offer_id)
+            if offer is None:
+                return Effects()
+            offer.message_id = message_id
+            if offer.state in LIVE_OFFER_STATES:
+                return Effects()
+            ticket = await require_ticket(session, offer.ticket_id)
+            return Effects(edits=(ping_edit(offer, ticket_view(ticket), _missed(ticket)),))
 
     async def take(self, ticket_id: int, volunteer_chat_id: int) -> TakeResult:
         now = self._clock()
@@ -629,3 +638,12 @@ class SqlEscalationService:
             return await stats.frequent_unanswered(
                 session, self._clock(), self._rota().timezone, limit
             )
+
+
+def _missed(ticket: Ticket) -> str:
+    """Why a ping recorded late is no longer takeable (the reasons of `PingEdit`)."""
+    if ticket.status == TicketStatus.EXPIRED:
+        return "ticket_expired"
+    if ticket.status in lifecycle.FINISHED:
+        return "closed"
+    return "taken_by_other"

@@ -153,12 +153,16 @@ class ConversationEngine:
     async def tick(self) -> list[Action]:
         return await effects.render(self.deps, await self.deps.escalation.sweep(self.deps.clock()))
 
-    async def sent(self, action: Send | Copy, message_id: int) -> None:
+    async def sent(self, action: Send | Copy, message_id: int) -> list[Action]:
         if isinstance(action, Send) and action.ping_offer_id is not None:
-            await self.deps.escalation.record_ping_message(action.ping_offer_id, message_id)
-        elif isinstance(action, Copy) and action.ticket_id is not None:
+            missed = await self.deps.escalation.record_ping_message(
+                action.ping_offer_id, message_id
+            )
+            return await effects.render(self.deps, missed)
+        if isinstance(action, Copy) and action.ticket_id is not None:
             # Copy.ticket_id carries the relay's message_ref (see tickets.copies)
             await self.deps.escalation.record_relay_message(action.ticket_id, message_id)
+        return []
 
     async def _handle(self, incoming: Incoming) -> list[Action]:
         deps = self.deps

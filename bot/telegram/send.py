@@ -216,11 +216,16 @@ class Courier:
                            self._recipient(action), error)
 
     async def _remember(self, action: Owed, message_id: int) -> None:
-        """Tell the engine the id of a ping or relay; a failure must not resend the message."""
+        """Tell the engine the id of a ping or relay; a failure must not resend the message.
+        What the engine asks for in return is queued: this sender holds the chat now, the
+        drain sends it within `drain_seconds`."""
         if not isinstance(action, Send | Copy):
             return
         try:
-            await self._engine.sent(action, message_id)
+            follow_ups = await self._engine.sent(action, message_id)
+            owed = await self._answer_presses(follow_ups)
+            if owed:
+                await self._outbox.add([row for a in owed for row in to_outgoing(a)])
         except Exception:
             logger.exception("Recording the message id of a %s failed", type(action).__name__)
 

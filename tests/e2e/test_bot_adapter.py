@@ -53,8 +53,9 @@ class ScriptedEngine:
         due, self.due = self.due, []
         return due
 
-    async def sent(self, action: Send | Copy, message_id: int) -> None:
+    async def sent(self, action: Send | Copy, message_id: int) -> list[Action]:
         self.sent_ids.append((action, message_id))
+        return []
 
 
 def echo(incoming: Incoming) -> list[Action]:
