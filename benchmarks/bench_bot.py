@@ -173,7 +173,7 @@ EngineFactory = Callable[[str], AbstractAsyncContextManager[tuple[Any, Any]]]
 
 async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: bool) -> float:
     """Serve the pupils until they are done; returns this process's CPU seconds meanwhile."""
-    from bot.telegram.app import attach, build_application
+    from bot.telegram.app import POLL_SECONDS, attach, build_application
 
     loop = asyncio.get_running_loop()
     base_url, token = await loop.run_in_executor(None, conn.recv)
@@ -182,7 +182,7 @@ async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: b
         await application.initialize()
         attach(application, engine, outbox, tick_seconds=3600)
         assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=10)
+        await application.updater.start_polling(poll_interval=POLL_SECONDS, timeout=10)
         await application.start()
         conn.send("polling")
         await loop.run_in_executor(None, conn.recv)  # pupils onboarded

@@ -55,6 +55,10 @@ PURGE_EVERY = timedelta(days=1)
 # (each skips the chats another is sending to).
 DRAINS_AT_ONCE = 4
 BOT_CONNECTIONS = 256  # PTB's own default for the calls other than getUpdates
+# Pause between two getUpdates. With none, a busy bot fetches about one update per call, and
+# each call costs as much CPU as a reply (bench_bot, 200 pupils: 794 calls for 1,000
+# updates); with 20 ms, 132. An update arriving during the pause waits at most that long.
+POLL_SECONDS = 0.02
 
 Hook = Callable[[Application], Coroutine[Any, Any, None]]
 Purge = Callable[[], Awaitable[object]]  # forgets what is past retention; returns a report

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.engine.assemble import RotaFile, assemble
-from bot.telegram.app import attach, build_application
+from bot.telegram.app import POLL_SECONDS, attach, build_application
 from bot.telegram.cli import whole_days
 from bot.telegram.menu import CommandMenus, MenuError, load_menus, set_menus
 from escalation.db import create_engine, session_factory
@@ -138,7 +138,7 @@ def _application(
 def _serve(application: Application, args: argparse.Namespace) -> None:
     """Until SIGINT/SIGTERM: long polling, or a webhook that checks Telegram's secret header."""
     if not args.webhook:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=POLL_SECONDS)
         return
     application.run_webhook(
         listen=args.listen,
