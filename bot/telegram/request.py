@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -59,6 +60,7 @@ class AiohttpRequest(BaseRequest):
         }
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}  # by (scheme, host)
 
     @property
     def read_timeout(self) -> float | None:
@@ -69,7 +71,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # HTTPS_PROXY / NO_PROXY, as with PTB's httpx: a school's proxy
             )
 
     async def shutdown(self) -> None:
@@ -106,13 +107,30 @@ class AiohttpRequest(BaseRequest):
                 body, headers = request_data.url_encoded_parameters(), {"Content-Type": FORM}
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                proxy=self._proxy(url),
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp.ServerTimeoutError is one too
             raise TimedOut(f"Timed out: {_described(error, url)}") from None
         except aiohttp.ClientError as error:
             raise NetworkError(_described(error, url)) from None
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy the environment names for `url` (HTTPS_PROXY, NO_PROXY ...), as PTB's
+        httpx used it: a school's network may need one. Read once per scheme and host:
+        aiohttp's own `trust_env` reads it on every request, and ~/.netrc in a thread."""
+        parts = urlsplit(url)
+        origin = (parts.scheme, parts.hostname or "")
+        if origin not in self._proxies:
+            bypassed = proxy_bypass(origin[1])
+            self._proxies[origin] = None if bypassed else getproxies().get(parts.scheme)
+        return self._proxies[origin]
 
     def _timeout(self, *, uploads: bool, **given: ODVInput[float]) -> aiohttp.ClientTimeout:
         """aiohttp's timeouts for PTB's four; a value not passed is this instance's default."""

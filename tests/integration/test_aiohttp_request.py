@@ -359,3 +359,23 @@ def test_read_timeout_is_the_configured_default() -> None:
     assert AiohttpRequest(read_timeout=7.5).read_timeout == 7.5
     assert AiohttpRequest(read_timeout=None).read_timeout is None
     assert AiohttpRequest().read_timeout == HTTPXRequest().read_timeout == 5.0
+
+
+async def test_the_proxy_the_environment_names_carries_the_calls(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A school's network may reach Telegram only through its proxy (PTB's httpx honoured
+    HTTP(S)_PROXY, and so must we); NO_PROXY still wins for the hosts it names."""
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.url)  # the stand-in server plays the proxy
+    far = f"http://telegram.invalid/bot{TOKEN}/getMe"  # no such host: only a proxy reaches it
+
+    status, _ = await _through(AiohttpRequest(), far, _parameters(chat_id=CHAT))
+
+    assert status == 200
+    assert [r.path for r in server.received] == [f"/bot{TOKEN}/getMe"]
+    monkeypatch.setenv("NO_PROXY", "telegram.invalid")
+    with pytest.raises(NetworkError):
+        await _through(AiohttpRequest(connect_timeout=1), far, _parameters(chat_id=CHAT))
+    assert len(server.received) == 1
