@@ -12,10 +12,17 @@ changes or not at all, and no reply is lost to a crash between the two. So build
 on the same database engine as the user store (as `helpdesk run` does): on a second engine
 of the same SQLite file its insert would wait for the lock that the update itself holds.
 
-A call Telegram took is not deleted at once, which would cost a transaction per reply: it
-is remembered as sent (every read here skips it) and deleted with the next `add` or by
-`forget_sent`, which the adapter runs with its drain (every second) and when it stops. A
-crash in between sends those calls once more: delivery is at least once anyway.
+A call Telegram took is not deleted at once, which would cost a statement per reply: it is
+remembered as sent (every read here skips it) and deleted by `forget_sent`, which the adapter
+runs with its drain (every second) and when it stops, or once MAX_SENT calls are waiting for
+it. A crash in between sends those calls once more: delivery is at least once anyway.
+
+Whether a chat's new rows must wait behind older ones is read by the INSERT itself: each new
+row comes back with the id of the newest pending row of its chat before it. The chat must
+wait unless that row is one this process knows Telegram took. It is enough to look at the
+newest: a row is only ever sent once every older row of its chat was sent or refused (each
+chat's rows go out oldest first), so under a sent row nothing still waits. A process that
+knows nothing (after a restart, or another process's rows) sends from the head of the queue.
 """
 
 from __future__ import annotations
@@ -26,11 +33,22 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, true, update
+from sqlalchemy import (
+    Integer,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from escalation.models import OutboxMessage
-from escalation.transactions import Transactions, when_ended
+from escalation.transactions import Transactions
 
 MAX_ERROR_CHARS = 255
 _OUTBOX = OutboxMessage.__table__  # per reply: plain Core statements, no ORM bookkeeping
@@ -43,15 +61,16 @@ class OutboxStatus(StrEnum):
 
 
 # Built once (see escalation.users: building a statement costs more than running it).
-_WAITING = (
-    select(_OUTBOX.c.chat_id)
-    .where(
-        _OUTBOX.c.status == OutboxStatus.PENDING,
-        _OUTBOX.c.chat_id.in_(bindparam("chats", expanding=True)),
-    )
-    .distinct()
+# The newest pending row of the inserted row's chat before it (see the module docstring).
+# Written out: SQLAlchemy renders RETURNING's columns without their table, which a
+# subquery on the same table needs. The statement's other new rows are not older rows: on
+# SQLite, where they are visible, only a chat's first new row is looked at.
+_NEWEST_OLDER = literal_column(
+    "(SELECT max(older.id) FROM outbox AS older WHERE older.chat_id = outbox.chat_id"
+    f" AND older.status = '{OutboxStatus.PENDING.value}' AND older.id < outbox.id)",
+    Integer,
 )
-_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, _NEWEST_OLDER, sort_by_parameter_order=True)
 _DELETE = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -138,15 +157,25 @@ class Outbox:
             for item in items
         ]
         async with self._transactions.session() as session:  # plain statements: per reply
-            await self._delete_sent(session)
-            chats = list({item.chat_id: None for item in items})
-            waiting = frozenset(await session.scalars(_WAITING, {"chats": chats}))
-            ids = await session.scalars(_INSERT, values)
-            queued = [
-                Queued(item.chat_id, item.kind, item.payload, row_id, 0)
-                for item, row_id in zip(items, ids, strict=True)
-            ]
-        return Added(queued, waiting)
+            inserted = (await session.execute(_INSERT, values)).all()
+        self._reused([row_id for row_id, _ in inserted])
+        queued, behind, seen = [], set(), set()
+        for item, (row_id, newest_older) in zip(items, inserted, strict=True):
+            queued.append(Queued(item.chat_id, item.kind, item.payload, row_id, 0))
+            if item.chat_id not in seen:  # the chat's first new row (see _NEWEST_OLDER)
+                seen.add(item.chat_id)
+                if newest_older is not None and not self._known_sent(newest_older):
+                    behind.add(item.chat_id)
+        return Added(queued, frozenset(behind))
+
+    def _known_sent(self, row_id: int) -> bool:
+        return row_id in self._sent or row_id in self._deleting
+
+    def _reused(self, new_ids: list[int]) -> None:
+        """Ids just inserted are no sent rows: SQLite gave a deleted last row's id again, so
+        that deletion has committed (its `_deleted` may not have run yet)."""
+        self._sent.difference_update(new_ids)
+        self._deleting.difference_update(new_ids)
 
     async def head(self, chat_id: int) -> Queued | None:
         """The chat's oldest pending call if it is due now; None if none or it must wait."""
@@ -204,13 +233,6 @@ class Outbox:
             self._kept(ids)
             raise
         self._deleted(ids)
-
-    async def _delete_sent(self, session: AsyncSession) -> None:
-        """Delete the sent rows in `session`'s transaction (maybe an update's)."""
-        if self._sent:
-            ids = self._take_sent()
-            when_ended(session, lambda: self._deleted(ids), lambda: self._kept(ids))
-            await session.execute(_DELETE, {"ids": list(ids)})
 
     async def retry_later(self, queued: Queued, delay: timedelta, error: str) -> None:
         """Try again after `delay`; the chat's later calls wait behind it."""

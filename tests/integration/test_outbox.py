@@ -4,6 +4,7 @@ row still owed (escalation.outbox)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,7 +16,7 @@ def reply(chat_id: int, text: str) -> Outgoing:
     return Outgoing(chat_id, "send", {"text": text})
 
 
-async def test_a_sent_call_is_never_read_again_and_deleted_with_the_next_write(
+async def test_a_sent_call_is_never_read_again_and_deleted_by_the_drain(
     sessions: async_sessionmaker[AsyncSession],
 ):
     outbox = Outbox(sessions)
@@ -26,11 +27,56 @@ async def test_a_sent_call_is_never_read_again_and_deleted_with_the_next_write(
     assert await outbox.pending() == []
     assert [q.id for q in await Outbox(sessions).pending()] == [first.id]  # still a row
 
-    (second,) = (await outbox.add([reply(1, "b")])).rows
-    assert [q.payload["text"] for q in await Outbox(sessions).pending()] == ["b"]
+    (second,) = (await outbox.add([reply(1, "b")])).rows  # an update writes no deletion
+    assert [q.payload["text"] for q in await Outbox(sessions).pending()] == ["a", "b"]
     await outbox.done(second)
     await outbox.forget_sent()
     assert await Outbox(sessions).pending() == []
+
+
+async def test_new_calls_wait_behind_their_chats_unsent_calls_only(
+    sessions: async_sessionmaker[AsyncSession],
+):
+    outbox = Outbox(sessions)
+    first = (await outbox.add([reply(1, "a"), reply(2, "a"), reply(3, "a")])).rows
+    assert (await outbox.add([])).behind == frozenset()
+    await outbox.done(first[0])  # chat 1's call went; chat 2's waits; chat 3's was refused
+    await outbox.give_up(first[2], "403 blocked")
+
+    added = await outbox.add([reply(1, "b"), reply(2, "b"), reply(3, "b"), reply(4, "b")])
+    assert added.behind == {2}
+    added = await outbox.add([reply(1, "c"), reply(5, "c"), reply(5, "d")])  # 1: "b" unsent
+    assert added.behind == {1}  # not 5: its second call is behind its first, the same send
+    assert [q.payload["text"] for q in added.rows] == ["c", "c", "d"]
+
+
+async def test_after_a_restart_calls_wait_behind_the_ones_sent_before_it(
+    sessions: async_sessionmaker[AsyncSession],
+):
+    before = Outbox(sessions)
+    (sent,) = (await before.add([reply(1, "a")])).rows
+    await before.done(sent)  # crashed before deleting it: only `before` knew it went
+
+    after = Outbox(sessions)
+    assert (await after.add([reply(1, "b")])).behind == {1}  # the drain sends "a" first
+    assert [q.payload["text"] for q in await after.pending()] == ["a", "b"]
+
+
+async def test_a_call_waits_behind_an_older_unsent_one_under_a_newer_sent_one(
+    sessions: async_sessionmaker[AsyncSession],
+):
+    """What 'the newest older row' relies on: a later call of a chat is sent only after the
+    earlier ones (here the earlier one was refused, which lets the next go)."""
+    outbox = Outbox(sessions)
+    first, second = (await outbox.add([reply(1, "a"), reply(1, "b")])).rows
+    await outbox.retry_later(first, timedelta(0), "flood wait")
+    assert (await outbox.add([reply(1, "c")])).behind == {1}
+    await outbox.give_up(first, "400")
+    await outbox.done(second)
+    assert (await outbox.add([reply(1, "d")])).behind == {1}  # "c" still waits
+    for queued in await outbox.pending():  # "c" and "d", in order
+        await outbox.done(queued)
+    assert (await outbox.add([reply(1, "e")])).behind == frozenset()
 
 
 async def test_a_deletion_racing_an_update_that_reuses_the_id_deletes_only_what_was_sent(
