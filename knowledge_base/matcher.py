@@ -226,8 +226,9 @@ class _LanguageIndex:
             seen.setdefault(term, Term(term, word))
         return list(seen.values())
 
-    def score(self, text: str) -> dict[int, Evidence]:
-        """The evidence for every entry worth scoring, by entry number."""
+    def score(self, text: str, floor: float = -math.inf) -> dict[int, Evidence]:
+        """The evidence for every entry worth scoring, by entry number; none for the entries
+        whose score, even with the closest wording (fuzzy 1), would round below `floor`."""
         s = self.settings
         terms = self.query_terms(text)
         weights = {
@@ -242,10 +243,12 @@ class _LanguageIndex:
         query_text = _sorted_words(" ".join(t.word for t in terms))
         total = sum(weights.values())
         scored = {}
-        for number in best:
+        for number in best:  # best first, so every entry after a hopeless one is hopeless
+            quick, phrasing, entry, answer, covered, specific = found[number]
+            if round(100 * (quick + max(s.fuzzy_weight, 0.0)), 1) < floor:
+                break
             closest = process.extractOne(query_text, self.sorted_texts[number], scorer=fuzz.ratio)
             similarity = closest[1] if closest is not None else 0.0
-            _, phrasing, entry, answer, covered, specific = found[number]
             scored[number] = Evidence(
                 phrasing, entry, answer, similarity / 100, covered, specific,
                 tuple(t.word for t in terms if t.term in self.entry_terms[number]),
@@ -395,11 +398,21 @@ class Matcher:
     def _rank(self, query: str, searched: Iterable[_LanguageIndex]
              ) -> list[tuple[Candidate, Evidence]]:
         """The best `max_candidates` entries, best first, with their evidence (from their best
-        language); only those become `Candidate`s, the rest are never read."""
+        language); only those become `Candidate`s, the rest are never read.
+
+        So a language need not finish scoring an entry that cannot get among them: an entry's
+        score is `100 * (quick + fuzzy_weight * fuzzy)` (`quick` from `_evidence`, fuzzy
+        0-1); if even its best case rounds below the `max_candidates`-th rounded score of the
+        languages searched before (an entry's rounded score only rises), it ranks after that
+        many entries whatever this language says of it.
+        """
         s = self.settings
         best: dict[str, tuple[float, Evidence]] = {}  # by entry: rounded score, evidence
         for index in searched:
-            for number, ev in index.score(query).items():
+            floor = -math.inf
+            if len(best) >= s.max_candidates:
+                floor = heapq.nlargest(s.max_candidates, (r for r, _ in best.values()))[-1]
+            for number, ev in index.score(query, floor).items():
                 entry_id = index.entry_ids[number]
                 score = 100 * (s.phrasing_weight * ev.phrasing + s.entry_weight * ev.entry
                                + s.answer_weight * ev.answer + s.fuzzy_weight * ev.fuzzy)
