@@ -156,8 +156,8 @@ class Outbox:
             }
             for item in items
         ]
-        async with self._transactions.session() as session:  # plain statements: per reply
-            inserted = (await session.execute(_INSERT, values)).all()
+        async with self._transactions.connection() as connection:
+            inserted = (await connection.execute(_INSERT, values)).all()
         self._reused([row_id for row_id, _ in inserted])
         queued, behind, seen = [], set(), set()
         for item, (row_id, newest_older) in zip(items, inserted, strict=True):

@@ -60,13 +60,12 @@ def actor(volunteer: Volunteer) -> str:
     return f"volunteer:{volunteer.code}"
 
 
-def insert_ignoring_duplicates(
-    session: AsyncSession, table: type[Base] | Table, *keys: str
-) -> Any:
-    """An INSERT into `table` that does nothing when a row with the same `keys` exists (with
-    no keys: when any unique column clashes). Nothing fails, so the transaction goes on."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(keys) or None)
+def insert_ignoring_duplicates(dialect: str, table: type[Base] | Table, *keys: str) -> Any:
+    """An INSERT into `table` for the database `dialect` ("sqlite", "postgresql") that does
+    nothing when a row with the same `keys` exists (with no keys: when any unique column
+    clashes). Nothing fails, so the transaction goes on."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(keys) or None)
 
 
 async def volunteer_for_chat(session: AsyncSession, chat_id: int) -> Volunteer | None:

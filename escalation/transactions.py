@@ -1,16 +1,22 @@
-"""Which session a call of the user store or the escalation service runs in.
+"""Which transaction a call of the user store, the outbox or the escalation service runs in.
 
 Handling one Telegram update takes several calls (claim the update, find the user, log the
 question, save the state ...). Inside `Transactions.unit_of_work()` they all share one
-session, and it commits once, when the update has been handled and before the bot replies;
-an exception rolls all of it back, the claim of the update included, so that Telegram's
-redelivery is handled afresh. A call made outside a unit of work (the CLI, a test, the
-bot's `sent` callback) runs in a short transaction of its own.
+transaction, and it commits once, when the update has been handled and before the bot
+replies; an exception rolls all of it back, the claim of the update included, so that
+Telegram's redelivery is handled afresh. A call made outside a unit of work (the CLI, a test,
+the bot's `sent` callback) runs in a short transaction of its own.
 
-The shared session is kept in a context variable: every asyncio task has its own copy, so
-two updates handled at the same time never share a session. It is shared by every store on
-the same database engine, whichever session factory it was given (the Telegram adapter's
-outbox stores an update's replies in the update's own transaction that way).
+A unit of work is a Core connection, not an ORM session: the calls every update makes run a
+statement or two each, where the session's bookkeeping (its own transaction, autoflush
+checks, identity map, closing) costs more CPU than the statements. The calls that work with
+ORM objects (tickets, volunteers) get a session bound to that connection, made the first time
+one asks and flushed before the commit; a pupil's question never needs one.
+
+The shared transaction is kept in a context variable: every asyncio task has its own copy, so
+two updates handled at the same time never share one. It is shared by every store on the
+same database engine, whichever session factory it was given (the Telegram adapter's outbox
+stores an update's replies in the update's own transaction that way).
 """
 
 from __future__ import annotations
@@ -18,28 +24,38 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 Sessions = async_sessionmaker[AsyncSession]
 
 _WHEN_ENDED = "escalation_when_ended"
-_current: ContextVar[tuple[Any, AsyncSession] | None] = ContextVar(
-    "escalation_unit_of_work", default=None
-)
+Ended = tuple[Callable[[], None], Callable[[], None]]  # what to call on commit, on rollback
+
+
+@dataclass(eq=False, slots=True)
+class _Unit:
+    """One unit of work: its connection (in a transaction), and its session once asked for."""
+
+    engine: AsyncEngine
+    connection: AsyncConnection
+    session: AsyncSession | None = None
+
+
+_current: ContextVar[_Unit | None] = ContextVar("escalation_unit_of_work", default=None)
 
 
 class Transactions:
-    """Sessions of one database for the store and the service: shared in a unit of work."""
+    """Transactions of one database for the stores and the service: shared in a unit of work."""
 
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
-        self._database = sessions.kw.get("bind") or sessions
+        self._engine: AsyncEngine = sessions.kw["bind"]
 
-    def _shared(self) -> AsyncSession | None:
-        current = _current.get()
-        return current[1] if current is not None and current[0] is self._database else None
+    def _shared(self) -> _Unit | None:
+        unit = _current.get()
+        return unit if unit is not None and unit.engine is self._engine else None
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[None]:
@@ -47,34 +63,56 @@ class Transactions:
         if self._shared() is not None:  # already in one: the outer one commits
             yield
             return
-        async with self._sessions() as session:
+        ended: list[Ended] = []
+        async with self._engine.connect() as connection:
+            unit = _Unit(self._engine, connection)
             try:
-                async with session.begin():
-                    token = _current.set((self._database, session))
+                async with connection.begin():
+                    token = _current.set(unit)
                     try:
                         yield
+                        if unit.session is not None:  # its changes, before the commit
+                            await unit.session.flush()
                     finally:
                         _current.reset(token)
+                        if unit.session is not None:
+                            ended = unit.session.info.pop(_WHEN_ENDED, [])
+                            await unit.session.close()
             except BaseException:
-                _ended(session, committed=False)
+                _run(ended, committed=False)
                 raise
-            _ended(session, committed=True)
+        _run(ended, committed=True)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """The unit of work's connection, else a new transaction committed when the call ends.
+        For plain Core statements: ORM objects of the unit's session are not flushed first."""
+        shared = self._shared()
+        if shared is not None:
+            yield shared.connection
+            return
+        async with self._engine.begin() as connection:
+            yield connection
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """The unit of work's session, else a new transaction committed when the call ends."""
         shared = self._shared()
         if shared is not None:
-            yield shared
+            if shared.session is None:  # joins the unit's transaction, never ends it
+                shared.session = self._sessions(
+                    bind=shared.connection, join_transaction_mode="rollback_only"
+                )
+            yield shared.session
             return
         async with self._sessions() as session:
             try:
                 async with session.begin():
                     yield session
             except BaseException:
-                _ended(session, committed=False)
+                _run(session.info.pop(_WHEN_ENDED, []), committed=False)
                 raise
-            _ended(session, committed=True)
+            _run(session.info.pop(_WHEN_ENDED, []), committed=True)
 
 
 def when_ended(
@@ -86,6 +124,6 @@ def when_ended(
     session.info.setdefault(_WHEN_ENDED, []).append((committed, rolled_back))
 
 
-def _ended(session: AsyncSession, *, committed: bool) -> None:
-    for on_commit, on_rollback in session.info.pop(_WHEN_ENDED, ()):
+def _run(ended: list[Ended], *, committed: bool) -> None:
+    for on_commit, on_rollback in ended:
         (on_commit if committed else on_rollback)()

@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from escalation import lifecycle
 from escalation.api import EscalationError, Outcome, Role, TicketStatus, UserView
@@ -83,14 +83,14 @@ class SqlUserStore:
 
     async def get_or_create_user(self, chat_id: int, language: str) -> UserView:
         seen = {"the_chat": chat_id, "last_seen_at": self._clock()}
-        async with self._transactions.session() as session:
-            user = (await session.execute(_TOUCH, seen)).first()  # usually: read & touch at once
+        async with self._transactions.connection() as connection:
+            user = (await connection.execute(_TOUCH, seen)).first()  # usually: read & touch
             if user is None:  # first contact
-                user = await self._insert_user(session, seen, chat_id, language)
+                user = await self._insert_user(connection, seen, chat_id, language)
             return user_view(user)  # a row has the attributes of a User
 
     async def _insert_user(
-        self, session: AsyncSession, seen: dict[str, Any], chat_id: int, language: str
+        self, connection: AsyncConnection, seen: dict[str, Any], chat_id: int, language: str
     ) -> Any:
         """Insert the chat's user and read it back (`_TOUCH` with `seen`). The chat's first two
         updates may race, and a random pseudonym may be taken: the insert then does nothing (no
@@ -98,8 +98,8 @@ class SqlUserStore:
         another."""
         now = self._clock()
         for _ in range(_PSEUDONYM_TRIES):
-            await session.execute(
-                insert_ignoring_duplicates(session, User).values(
+            await connection.execute(
+                insert_ignoring_duplicates(connection.dialect.name, _USERS).values(
                     chat_id=chat_id,
                     pseudonym=self._pseudonyms(),
                     language=language,
@@ -110,7 +110,7 @@ class SqlUserStore:
                     last_seen_at=now,
                 )
             )
-            user = (await session.execute(_TOUCH, seen)).first()
+            user = (await connection.execute(_TOUCH, seen)).first()
             if user is not None:
                 return user
         raise RuntimeError(f"no free pseudonym in {_PSEUDONYM_TRIES} tries")
@@ -132,9 +132,9 @@ class SqlUserStore:
             name: Role(value).value if name == "role" and value is not None else value
             for name, value in fields.items()
         }
-        async with self._transactions.session() as session:
+        async with self._transactions.connection() as connection:
             user = (
-                await session.execute(
+                await connection.execute(
                     _SAVE, {**values, "last_seen_at": self._clock(), "the_user": user_id}
                 )
             ).first()
@@ -180,13 +180,15 @@ class SqlUserStore:
             audit(session, now, SYSTEM, "user_forgotten", tickets=len(ids))
 
     async def claim_update(self, update_id: int) -> bool:
-        async with self._transactions.session() as session:
-            claim = _CLAIMS.get(session.bind.dialect.name)
+        async with self._transactions.connection() as connection:
+            dialect = connection.dialect.name
+            claim = _CLAIMS.get(dialect)
             if claim is None:
-                claim = _CLAIMS[session.bind.dialect.name] = insert_ignoring_duplicates(
-                    session, _PROCESSED, "update_id"
+                claim = _CLAIMS[dialect] = insert_ignoring_duplicates(
+                    dialect, _PROCESSED, "update_id"
                 ).returning(_PROCESSED.c.update_id)
-            inserted = await session.scalar(claim, {"update_id": update_id, "at": self._clock()})
+            params = {"update_id": update_id, "at": self._clock()}
+            inserted = await connection.scalar(claim, params)
             return inserted is not None
 
     async def log_question(
@@ -197,8 +199,8 @@ class SqlUserStore:
         entry_id: str | None,
         outcome: Outcome | None = None,
     ) -> int:
-        async with self._transactions.session() as session:
-            return await session.scalar(
+        async with self._transactions.connection() as connection:
+            return await connection.scalar(
                 _LOG_QUESTION,
                 {
                     "user_id": user_id,
@@ -211,8 +213,8 @@ class SqlUserStore:
             )
 
     async def set_outcome(self, question_id: int, outcome: Outcome) -> None:
-        async with self._transactions.session() as session:
-            await session.execute(
+        async with self._transactions.connection() as connection:
+            await connection.execute(
                 update(_QUESTIONS)
                 .where(_QUESTIONS.c.id == question_id)
                 .values(outcome=Outcome(outcome).value)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.actions import Action, Incoming, Kind, Send
 from bot.engine.deps import Knowledge
 from escalation.api import Outcome
-from escalation.models import ProcessedUpdate, QuestionLog, User
+from escalation.models import AuditEntry, ProcessedUpdate, QuestionLog, User
 from escalation.outbox import Outbox, Outgoing
 from tests.conftest import Desk
 from tests.integration.engine_harness import PUPIL, shipped_knowledge, small_world, world
@@ -137,3 +137,24 @@ async def test_a_failing_keep_rolls_the_update_back_and_its_redelivery_is_handle
     assert await count(desk, select(func.count()).select_from(ProcessedUpdate)) == 0
     assert await count(desk, select(func.count()).select_from(QuestionLog)) == 0
     assert "accensione" in (await chat.engine.handle(update))[0].text  # handled afresh
+
+
+async def test_orm_and_plain_calls_in_one_transaction_commit_and_roll_back_together(desk: Desk):
+    """The store's plain statements run on the transaction's connection, the calls that work
+    with ORM objects on a session joined to it: one commit, or one rollback, for both."""
+    user = await desk.users.get_or_create_user(4444, "it")
+    with pytest.raises(RuntimeError, match="abandoned"):
+        async with desk.users.transaction():
+            await desk.users.log_question(user.id, "wifi?", "answer", None)  # plain
+            await desk.users.forget_user(user.id)  # ORM: deletes the user, writes the audit
+            raise RuntimeError("abandoned")
+    assert await desk.users.user_by_pseudonym(user.pseudonym) == user
+    assert await count(desk, select(func.count()).select_from(QuestionLog)) == 0
+
+    async with desk.users.transaction():
+        await desk.users.log_question(user.id, "wifi?", "answer", None)
+        await desk.users.forget_user(user.id)
+    assert await desk.users.user_by_pseudonym(user.pseudonym) is None
+    forgotten = select(func.count()).where(AuditEntry.action == "user_forgotten")
+    assert await count(desk, forgotten) == 1
+    assert await count(desk, select(func.count()).where(QuestionLog.text.is_(None))) == 1
