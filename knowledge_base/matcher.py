@@ -16,7 +16,7 @@ import functools
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -285,10 +285,10 @@ class _LanguageIndex:
                 shared[number] += s.answer_weight * weight
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
-    def _phrasing_fits(self, weights: Mapping[str, float], total: float
-                       ) -> tuple[dict[int, float], dict[int, float]]:
-        """For every entry with a phrasing that shares a term with the query: the best
-        `_overlap` of such a phrasing, and the largest share of a phrasing the query says.
+    def _phrasing_fits(self, weights: Mapping[str, float], total: float,
+                       numbers: Container[int]) -> tuple[dict[int, float], dict[int, float]]:
+        """For every entry of `numbers` with a phrasing that shares a term with the query: the
+        best `_overlap` of such a phrasing, and the largest share of a phrasing the query says.
         Read off the inverted index once per query rather than by testing every term against
         every phrasing of every shortlisted entry; the shared weights are added in the
         query's order, as `sum` over the query's terms would add them."""
@@ -302,6 +302,8 @@ class _LanguageIndex:
         for position, matched in shared.items():
             phrasing = self.phrasings[position]
             number, weight = phrasing.entry, phrasing.weight
+            if number not in numbers:
+                continue
             # _overlap(matched, total, weight), inlined: it runs for every phrasing found
             fit = 1 / (share / (matched / total) + (1 - share) / (matched / weight))
             if fit > best.get(number, 0.0):
@@ -320,9 +322,10 @@ class _LanguageIndex:
         total = sum(weights.values())
         said = max(total, self.least_said)
         peak = max(self.idf.get(t, self.unknown_specificity) for t in weights)
-        fits, coverage = self._phrasing_fits(weights, total)
+        wanted = dict.fromkeys(numbers)  # in order, and quick to look up
+        fits, coverage = self._phrasing_fits(weights, total, wanted)
         found = {}
-        for number in numbers:
+        for number in wanted:
             entry_terms, answer_terms = self.entry_terms[number], self.answer_terms[number]
             on_entry = on_answer = strongest = 0.0
             substantive = False  # a shared word that is not an everyday one
