@@ -16,7 +16,7 @@ import functools
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -286,16 +286,10 @@ class _LanguageIndex:
         return heapq.nlargest(s.shortlisted_entries, shared, key=shared.__getitem__)
 
     def _phrasing_fits(self, weights: Mapping[str, float], total: float,
-                       numbers: Container[int]) -> tuple[dict[int, float], dict[int, float]]:
+                       numbers: Collection[int]) -> tuple[dict[int, float], dict[int, float]]:
         """For every entry of `numbers` with a phrasing that shares a term with the query: the
-        best `_overlap` of such a phrasing, and the largest share of a phrasing the query says.
-        Read off the inverted index once per query rather than by testing every term against
-        every phrasing of every shortlisted entry; the shared weights are added in the
-        query's order, as `sum` over the query's terms would add them."""
-        shared: dict[int, float] = {}
-        for term, weight in weights.items():
-            for position in self.phrasing_index.get(term, ()):
-                shared[position] = shared.get(position, 0) + weight
+        best `_overlap` of such a phrasing, and the largest share of a phrasing the query says."""
+        shared = self._shared(weights, numbers)
         best: dict[int, float] = {}
         covered: dict[int, float] = {}
         share = self.settings.query_side
@@ -311,6 +305,29 @@ class _LanguageIndex:
             if matched / weight > covered.get(number, 0.0):
                 covered[number] = matched / weight
         return best, covered
+
+    def _shared(self, weights: Mapping[str, float], numbers: Collection[int]
+                ) -> dict[int, float]:
+        """The weight the query shares with each phrasing that has one of its terms, by
+        position (at least those of the entries `numbers`), added in the query's order.
+        Read off the inverted index, unless its lists hold more phrasings than the entries'
+        own times the query's terms (a common word in a KB of thousands of entries): then
+        the terms of those entries' phrasings are looked up instead."""
+        holders = [self.phrasing_index.get(term, ()) for term in weights]
+        own = sum(len(self.entry_phrasings[number]) for number in numbers)
+        shared: dict[int, float] = {}
+        if sum(map(len, holders)) <= own * len(weights):
+            for weight, positions in zip(weights.values(), holders, strict=True):
+                for position in positions:
+                    shared[position] = shared.get(position, 0) + weight
+            return shared
+        for number in numbers:
+            for position in self.entry_phrasings[number]:
+                terms = self.phrasings[position].terms
+                for term, weight in weights.items():
+                    if term in terms:  # added one by one, in the same order as above
+                        shared[position] = shared.get(position, 0) + weight
+        return shared
 
     def _evidence(self, weights: Mapping[str, float], numbers: Iterable[int]
                   ) -> dict[int, tuple[float, ...]]:

@@ -254,3 +254,15 @@ def test_a_rebuilt_matcher_remembers_nothing_of_the_old_kb(kb):
     assert asked.entry_id == "printer-jam"
     smaller = dataclasses.replace(kb, entries=kb.entries[:3])
     assert Matcher.build(smaller).match("la stampante inceppa la carta").entry_id is None
+
+
+def test_a_word_in_most_entries_is_looked_up_from_the_shortlisted_entries_side():
+    colours = ["rosso", "verde", "giallo", "azzurro", "viola", "grigio", "marrone", "bianco"]
+    kb = KnowledgeBase(root=Path("kb"), entries=tuple(
+        entry(f"tablet-{colour}", [f"il tablet {colour} non si accende"]) for colour in colours
+    ))
+    walked = Matcher.build(kb).match("il tablet viola nn si accende")
+    # "tablet" too common to shortlist: the one entry with "viola" is looked up, not the index
+    looked_up = Matcher.build(kb, MatchSettings(common_term_entries=1, common_term_share=0.0))
+    assert looked_up.match("il tablet viola nn si accende").candidates[0] == walked.candidates[0]
+    assert walked.candidates[0].entry_id == "tablet-viola"
