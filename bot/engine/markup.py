@@ -6,6 +6,7 @@ by hand. Everything is escaped first, so a stray "<" in an answer cannot break t
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -20,6 +21,7 @@ _RULES = (
 )
 
 
+@functools.lru_cache(maxsize=1024)  # the FAQ's answers: the same few hundred texts all day
 def to_html(markdown_lite: str) -> Html:
     """Telegram HTML for an answer written in markdown-lite."""
     text = html.escape(markdown_lite.strip(), quote=False)
