@@ -201,6 +201,9 @@ class UserStore(Protocol):
         """The user volunteers know as `pseudonym` (e.g. "utente-7f3a1c")."""
     async def update_user(self, user_id: int, **fields: Any) -> UserView:
         """Set role, language, school, state, context or blocked."""
+    async def save_user(self, user: UserView, **fields: Any) -> UserView:
+        """`update_user` of the user whose update this is, as `user` shows it (read in this
+        transaction): returns `user` with `fields`, without reading the row back."""
     async def forget_user(self, user_id: int) -> None:
         """Delete the user's data (texts, tickets' texts); keep anonymous counts."""
     async def claim_update(self, update_id: int) -> bool:

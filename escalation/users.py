@@ -7,9 +7,11 @@ once. Outside it every method runs in a short transaction of its own.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -55,12 +57,24 @@ _VIEWED = (
 # a built statement keeps its key). An UPDATE or INSERT without `values()` sets the columns
 # its parameters name, typed as the columns are.
 _TOUCH = update(_USERS).where(_USERS.c.chat_id == bindparam("the_chat")).returning(*_VIEWED)
-_SAVE = update(_USERS).where(_USERS.c.id == bindparam("the_user")).returning(*_VIEWED)
+_WRITE = update(_USERS).where(_USERS.c.id == bindparam("the_user"))
+_SAVE = _WRITE.returning(*_VIEWED)  # reading a row back costs as much as writing it
 _LOG_QUESTION = insert(_QUESTIONS).returning(_QUESTIONS.c.id)
 _CLAIMS: dict[str, Any] = {}  # the claim of an update id, by dialect (see claim_update)
 _PSEUDONYM_TRIES = 5  # with 32 random bits, a second clash in a row is all but impossible
 
 Pseudonyms = Callable[[], str]
+
+
+def _values(fields: dict[str, Any]) -> dict[str, Any]:
+    """The columns `fields` set, checked: only what a user may change."""
+    unknown = set(fields) - _USER_FIELDS
+    if unknown:
+        raise TypeError(f"cannot set {sorted(unknown)} of a user; allowed: {sorted(_USER_FIELDS)}")
+    return {
+        name: Role(value).value if name == "role" and value is not None else value
+        for name, value in fields.items()
+    }
 
 
 def new_pseudonym() -> str:
@@ -123,15 +137,7 @@ class SqlUserStore:
             return user_view(user) if user else None
 
     async def update_user(self, user_id: int, **fields: Any) -> UserView:
-        unknown = set(fields) - _USER_FIELDS
-        if unknown:
-            raise TypeError(
-                f"update_user cannot set {sorted(unknown)}; allowed: {sorted(_USER_FIELDS)}"
-            )
-        values = {
-            name: Role(value).value if name == "role" and value is not None else value
-            for name, value in fields.items()
-        }
+        values = _values(fields)
         async with self._transactions.connection() as connection:
             user = (
                 await connection.execute(
@@ -141,6 +147,23 @@ class SqlUserStore:
             if user is None:
                 raise EscalationError("user.unknown", user_id=user_id)
             return user_view(user)
+
+    async def save_user(self, user: UserView, **fields: Any) -> UserView:
+        """`update_user` for the user's own update, which has the row (locked since it was
+        read and touched): the new view is `user` with `fields`, not read back. The context as
+        reading it back would give: through JSON, like the column (tuples become lists)."""
+        values = _values(fields)
+        async with self._transactions.connection() as connection:
+            written = await connection.execute(
+                _WRITE, {**values, "last_seen_at": self._clock(), "the_user": user.id}
+            )
+        if written.rowcount != 1:
+            raise EscalationError("user.unknown", user_id=user.id)
+        if "role" in values:
+            values["role"] = Role(values["role"]) if values["role"] else None
+        if "context" in values:
+            values["context"] = json.loads(json.dumps(values["context"]))
+        return replace(user, **values)
 
     async def forget_user(self, user_id: int) -> None:
         now = self._clock()

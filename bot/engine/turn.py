@@ -57,7 +57,7 @@ class Turn:
 
     async def save(self, **fields: Any) -> None:
         """Persist changes to the user's row (state, context, role ...) and keep the new view."""
-        self.user = await self.deps.store.update_user(self.user.id, **fields)
+        self.user = await self.deps.store.save_user(self.user, **fields)
 
     async def move(self, state: State, **context: Any) -> None:
         """Go to `state`, replacing the engine's context with `context`."""

@@ -46,6 +46,31 @@ async def test_update_user_refuses_unknown_fields_and_users(desk: Desk):
     assert unknown.value.key == "user.unknown"
 
 
+async def test_save_user_gives_the_view_a_reload_gives(desk: Desk):
+    user = await desk.users.get_or_create_user(11, "it")
+    async with desk.users.transaction():
+        saved = await desk.users.save_user(
+            user, role="teacher", state="asking", context={"tried": ("wifi-01",), 3: None}
+        )
+        saved = await desk.users.save_user(saved, language="en")
+    reloaded = await desk.users.get_or_create_user(11, "it")
+
+    assert saved == reloaded
+    assert (saved.role, saved.language, saved.context) == (
+        Role.TEACHER, "en", {"tried": ["wifi-01"], "3": None}
+    )  # fmt: skip
+
+
+async def test_save_user_refuses_unknown_fields_and_a_forgotten_user(desk: Desk):
+    user = await desk.users.get_or_create_user(12, "it")
+    with pytest.raises(TypeError, match="chat_id"):
+        await desk.users.save_user(user, chat_id=9)
+    await desk.users.forget_user(user.id)
+    with pytest.raises(EscalationError) as unknown:
+        await desk.users.save_user(user, state="asking")
+    assert unknown.value.key == "user.unknown"
+
+
 async def test_a_user_is_found_by_the_pseudonym_volunteers_see(desk: Desk):
     user = await desk.users.get_or_create_user(9, "it")
     other = await desk.users.get_or_create_user(10, "it")
