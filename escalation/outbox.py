@@ -23,6 +23,10 @@ wait unless that row is one this process knows Telegram took. It is enough to lo
 newest: a row is only ever sent once every older row of its chat was sent or refused (each
 chat's rows go out oldest first), so under a sent row nothing still waits. A process that
 knows nothing (after a restart, or another process's rows) sends from the head of the queue.
+One exception, on PostgreSQL only: two transactions writing to the same chat at the same time
+(a volunteer's relay and the pupil's own update) see neither the other's row, so both send
+theirs at once, in whichever order (as before); should the one with the smaller id then have
+to wait for a retry while the other went, a third row of that chat is not held behind it.
 """
 
 from __future__ import annotations
