@@ -1,7 +1,8 @@
 """The one place that assembles the python-telegram-bot Application around an engine.
 
 Every update goes through a single handler: convert it, let the engine decide, carry out the
-actions through the outbox. Repeating jobs: the escalation sweeper; the outbox drain, which
+actions through the outbox. Updates of different chats are handled at the same time, each
+chat's in order (bot/telegram/chat_order.py). Repeating jobs: the escalation sweeper; the outbox drain, which
 sends what a restart or a failed try left behind (its first run is at start); and, when given,
 the daily retention purge, which /privacy promises (its first run is at start too). Pacing
 (Telegram's 30 messages a second) is PTB's AIORateLimiter; flood waits are not retried there
@@ -14,8 +15,7 @@ fetched but not yet handled, and the pupil has to write again. An update is hand
 database transaction, its claim on the update id and its replies' outbox rows included:
 Telegram redelivering it is ignored once handled, handled afresh if it failed. From that
 commit on the replies are sent at least once, in order per chat, across restarts. What
-Telegram took is deleted from the outbox in batches (with the next update, by the drain,
-and when the bot stops): a hard crash may send the last second's replies once more.
+Telegram took is deleted from the outbox in batches (by the drain, and when the bot stops): a hard crash may send the last second's replies once more.
 
 Building and attaching are two steps because `helpdesk run` can only assemble the engine once
 the bot knows its own username (from getMe, when the Application initialises).
@@ -40,6 +40,7 @@ from telegram.ext import (
 )
 
 from bot.actions import Engine
+from bot.telegram.chat_order import ChatOrderedProcessor
 from bot.telegram.convert import to_incoming
 from bot.telegram.errors import error_logger
 from bot.telegram.pseudonym import chat_tagger
@@ -85,6 +86,7 @@ def build_application(
         .token(token)
         .request(AiohttpRequest(BOT_CONNECTIONS))
         .get_updates_request(AiohttpRequest())
+        .concurrent_updates(ChatOrderedProcessor())
         .rate_limiter(AIORateLimiter(overall_max_rate=overall_max_rate, max_retries=0))
     )
     if api_url:

@@ -8,6 +8,7 @@ retried, refusals and crashes logged without stopping the bot and without user t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -296,3 +297,31 @@ async def test_the_sweeper_job_delivers_on_its_timer_and_outlives_a_failed_sweep
     assert [m.text for m in fake_bot_api.sent_to(VOLUNTEER)] == ["Richiesta T-0001 ancora aperta"]
     (failure,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert failure.getMessage().startswith("Job escalation-sweep failed: ConnectionError")
+
+
+async def test_chats_are_handled_at_the_same_time_each_in_its_own_order(
+    fake_bot_api: FakeBotApi,
+):
+    """A slow update (a slow database, Telegram slow to take a reply) holds back the later
+    updates of its own chat, never another chat's."""
+    release = asyncio.Event()
+    started: list[str | None] = []
+
+    class SlowOnRequest(ScriptedEngine):
+        async def handle(self, incoming: Incoming, keep: Keep | None = None) -> list[Action]:
+            started.append(incoming.text)
+            if incoming.text == "slow":
+                await release.wait()
+            return [Send(incoming.chat_id, f"ok {incoming.text}")]
+
+    async with running_bot(fake_bot_api, SlowOnRequest()):
+        fake_bot_api.user_sends(PUPIL, "slow")
+        fake_bot_api.user_sends(PUPIL, "then this")
+        fake_bot_api.user_sends(VOLUNTEER, "meanwhile")
+        await fake_bot_api.wait_for("sendMessage", lambda r: r.chat_id == VOLUNTEER)
+        assert started == ["slow", "meanwhile"]  # the pupil's second waits for the first
+        release.set()
+        await fake_bot_api.wait_for("sendMessage", lambda r: r.chat_id == PUPIL, count=2)
+
+    assert [m.text for m in fake_bot_api.sent_to(PUPIL)] == ["ok slow", "ok then this"]
+    assert started == ["slow", "meanwhile", "then this"]
