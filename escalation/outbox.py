@@ -18,15 +18,11 @@ runs with its drain (every second) and when it stops, or once MAX_SENT calls are
 it. A crash in between sends those calls once more: delivery is at least once anyway.
 
 Whether a chat's new rows must wait behind older ones is read by the INSERT itself: each new
-row comes back with the id of the newest pending row of its chat before it. The chat must
-wait unless that row is one this process knows Telegram took. It is enough to look at the
-newest: a row is only ever sent once every older row of its chat was sent or refused (each
-chat's rows go out oldest first), so under a sent row nothing still waits. A process that
-knows nothing (after a restart, or another process's rows) sends from the head of the queue.
-One exception, on PostgreSQL only: two transactions writing to the same chat at the same time
-(a volunteer's relay and the pupil's own update) see neither the other's row, so both send
-theirs at once, in whichever order (as before); should the one with the smaller id then have
-to wait for a retry while the other went, a third row of that chat is not held behind it.
+row comes back with the ids of the pending rows of its chat before it. The chat must wait
+unless all of them are rows this process knows Telegram took (usually none or the last
+second's replies): exactly what deleting the sent rows and then looking for pending ones would
+tell, one statement instead of two or three. A process that knows nothing (after a restart,
+or another process's rows) sends from the head of the chat's queue.
 """
 
 from __future__ import annotations
@@ -38,7 +34,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
+    String,
     bindparam,
     delete,
     func,
@@ -65,16 +61,26 @@ class OutboxStatus(StrEnum):
 
 
 # Built once (see escalation.users: building a statement costs more than running it).
-# The newest pending row of the inserted row's chat before it (see the module docstring).
-# Written out: SQLAlchemy renders RETURNING's columns without their table, which a
-# subquery on the same table needs. The statement's other new rows are not older rows: on
-# SQLite, where they are visible, only a chat's first new row is looked at.
-_NEWEST_OLDER = literal_column(
-    "(SELECT max(older.id) FROM outbox AS older WHERE older.chat_id = outbox.chat_id"
-    f" AND older.status = '{OutboxStatus.PENDING.value}' AND older.id < outbox.id)",
-    Integer,
+# The INSERT returns, for each row, the ids of the pending rows of its chat before it, joined
+# with commas (NULL for none; see the module docstring). Written out: SQLAlchemy renders
+# RETURNING's columns without their table, which a subquery on the same table needs. The
+# statement's other new rows are no older rows: on SQLite, where they are visible, only a
+# chat's first new row is looked at.
+_OLDER = (
+    "FROM outbox AS older WHERE older.chat_id = outbox.chat_id"
+    f" AND older.status = '{OutboxStatus.PENDING.value}' AND older.id < outbox.id"
 )
-_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, _NEWEST_OLDER, sort_by_parameter_order=True)
+_INSERTS = {
+    dialect: insert(_OUTBOX).returning(
+        _OUTBOX.c.id,
+        literal_column(f"(SELECT {ids} {_OLDER})", String),
+        sort_by_parameter_order=True,
+    )
+    for dialect, ids in (
+        ("sqlite", "group_concat(older.id)"),
+        ("postgresql", "string_agg(CAST(older.id AS TEXT), ',')"),
+    )
+}
 _DELETE = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -161,19 +167,23 @@ class Outbox:
             for item in items
         ]
         async with self._transactions.connection() as connection:
-            inserted = (await connection.execute(_INSERT, values)).all()
+            inserted = (await connection.execute(_INSERTS[connection.dialect.name], values)).all()
         self._reused([row_id for row_id, _ in inserted])
         queued, behind, seen = [], set(), set()
-        for item, (row_id, newest_older) in zip(items, inserted, strict=True):
+        for item, (row_id, older) in zip(items, inserted, strict=True):
             queued.append(Queued(item.chat_id, item.kind, item.payload, row_id, 0))
-            if item.chat_id not in seen:  # the chat's first new row (see _NEWEST_OLDER)
+            if item.chat_id not in seen:  # the chat's first new row (see _OLDER)
                 seen.add(item.chat_id)
-                if newest_older is not None and not self._known_sent(newest_older):
+                if older is not None and not self._all_sent(older):
                     behind.add(item.chat_id)
         return Added(queued, frozenset(behind))
 
-    def _known_sent(self, row_id: int) -> bool:
-        return row_id in self._sent or row_id in self._deleting
+    def _all_sent(self, older: str) -> bool:
+        """Whether the rows `older` ("12,15") are all known as taken by Telegram."""
+        return all(
+            row_id in self._sent or row_id in self._deleting
+            for row_id in map(int, older.split(","))
+        )
 
     def _reused(self, new_ids: list[int]) -> None:
         """Ids just inserted are no sent rows: SQLite gave a deleted last row's id again, so

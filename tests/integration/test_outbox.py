@@ -65,8 +65,7 @@ async def test_after_a_restart_calls_wait_behind_the_ones_sent_before_it(
 async def test_a_call_waits_behind_an_older_unsent_one_under_a_newer_sent_one(
     sessions: async_sessionmaker[AsyncSession],
 ):
-    """What 'the newest older row' relies on: a later call of a chat is sent only after the
-    earlier ones (here the earlier one was refused, which lets the next go)."""
+    """A refused call lets the next go; one waiting for a retry holds back the later ones."""
     outbox = Outbox(sessions)
     first, second = (await outbox.add([reply(1, "a"), reply(1, "b")])).rows
     await outbox.retry_later(first, timedelta(0), "flood wait")
@@ -77,6 +76,27 @@ async def test_a_call_waits_behind_an_older_unsent_one_under_a_newer_sent_one(
     for queued in await outbox.pending():  # "c" and "d", in order
         await outbox.done(queued)
     assert (await outbox.add([reply(1, "e")])).behind == frozenset()
+
+
+async def test_a_sent_row_over_an_unsent_one_of_the_same_chat_does_not_hide_it(
+    sessions: async_sessionmaker[AsyncSession],
+):
+    """PostgreSQL: two transactions writing to one chat at once see neither the other's row,
+    and both send; the smaller id may then wait for a retry under the other, sent."""
+    outbox = Outbox(sessions)
+    retried, sent = (await outbox.add([reply(1, "a"), reply(1, "b")])).rows
+    await outbox.retry_later(retried, timedelta(0), "timeout")
+    await outbox.done(sent)
+    assert (await outbox.add([reply(1, "c")])).behind == {1}
+
+
+async def test_many_older_rows_all_sent_hold_nothing_back(
+    sessions: async_sessionmaker[AsyncSession],
+):
+    outbox = Outbox(sessions)
+    for queued in (await outbox.add([reply(1, "a"), reply(1, "b"), reply(1, "c")])).rows:
+        await outbox.done(queued)
+    assert (await outbox.add([reply(1, "d")])).behind == frozenset()
 
 
 async def test_a_deletion_racing_an_update_that_reuses_the_id_deletes_only_what_was_sent(
