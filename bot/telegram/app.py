@@ -2,11 +2,11 @@
 
 Every update goes through a single handler: convert it, let the engine decide, carry out the
 actions through the outbox. Updates of different chats are handled at the same time, each
-chat's in order (bot/telegram/chat_order.py). Repeating jobs: the escalation sweeper; the outbox drain, which
-sends what a restart or a failed try left behind (its first run is at start); and, when given,
-the daily retention purge, which /privacy promises (its first run is at start too). Pacing
-(Telegram's 30 messages a second) is PTB's AIORateLimiter; flood waits are not retried there
-(max_retries=0) but by the outbox, so a 429 is never retried by both.
+chat's in order (bot/telegram/chat_order.py). Repeating jobs: the escalation sweeper; the
+outbox drain, which sends what a restart or a failed try left behind (its first run is at
+start); and, when given, the daily retention purge, which /privacy promises (its first run is
+at start too). Pacing (Telegram's 30 messages a second) is PTB's AIORateLimiter; flood waits
+are not retried there (max_retries=0) but by the outbox, so a 429 is never retried by both.
 
 What survives what: PTB confirms a polled update to Telegram when it fetches the next batch,
 before handling it, and on SIGTERM it handles every update already fetched before it stops.
@@ -15,7 +15,8 @@ fetched but not yet handled, and the pupil has to write again. An update is hand
 database transaction, its claim on the update id and its replies' outbox rows included:
 Telegram redelivering it is ignored once handled, handled afresh if it failed. From that
 commit on the replies are sent at least once, in order per chat, across restarts. What
-Telegram took is deleted from the outbox in batches (by the drain, and when the bot stops): a hard crash may send the last second's replies once more.
+Telegram took is deleted from the outbox in batches (by the drain, and when the bot stops):
+a hard crash may send the last second's replies once more.
 
 Building and attaching are two steps because `helpdesk run` can only assemble the engine once
 the bot knows its own username (from getMe, when the Application initialises).
