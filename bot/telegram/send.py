@@ -248,8 +248,8 @@ class Courier:
 
     async def _send(self, action: Send) -> int | None:
         """sendMessage, its answer left as JSON: PTB's `send_message` would build a Message
-        of it (a fifth of the adapter's CPU per reply) of which we need only the id. Still
-        PTB's own request path: the rate limiter, the errors as exceptions."""
+        and a keyboard's objects (about 0.17 CPU ms a reply) where we need only the id.
+        Still PTB's own request path: the rate limiter, the errors as exceptions."""
         call: dict[str, object] = {"chat_id": action.chat_id, "text": action.text,
                                    "parse_mode": ParseMode.HTML}
         if action.buttons:
