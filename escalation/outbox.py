@@ -27,8 +27,7 @@ or another process's rows) sends from the head of the chat's queue.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -121,7 +120,6 @@ class Outbox:
         clock: Callable[[], datetime] = _wall_clock,
     ) -> None:
         # Retries wait for Telegram in real time: tests pass a fake clock only to the engine.
-        self._sessions = sessions
         self._transactions = Transactions(sessions)
         self._clock = clock
         # Taken by Telegram, still in the table; and being deleted by a transaction not yet
@@ -192,21 +190,9 @@ class Outbox:
         self._sent.difference_update(new_ids)
         self._deleting.difference_update(new_ids)
 
-    @asynccontextmanager
-    async def _own_transaction(self) -> AsyncIterator[AsyncSession]:
-        """A transaction of its own, ended in place. SQLAlchemy's `async with` of a session
-        ends it in a task of its own, a trip round the event loop later; on SQLite every
-        other update waits for the database lock meanwhile (escalation.sqlite_driver)."""
-        session = self._sessions()
-        try:
-            async with session.begin():
-                yield session
-        finally:
-            await session.close()
-
     async def head(self, chat_id: int) -> Queued | None:
         """The chat's oldest pending call if it is due now; None if none or it must wait."""
-        async with self._own_transaction() as session:
+        async with self._transactions.own_session() as session:
             row = await session.scalar(
                 select(OutboxMessage)
                 .where(
@@ -223,7 +209,7 @@ class Outbox:
 
     async def due_chats(self) -> list[int]:
         """Chats with a pending call that is due (their oldest may still have to wait)."""
-        async with self._own_transaction() as session:
+        async with self._transactions.own_session() as session:
             chats = await session.scalars(
                 select(OutboxMessage.chat_id)
                 .where(
@@ -252,7 +238,7 @@ class Outbox:
             return
         ids = self._take_sent()
         try:
-            async with self._own_transaction() as session:
+            async with self._transactions.own_session() as session:
                 if session.bind.dialect.name == "postgresql":
                     await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
                 await session.execute(_DELETE, {"ids": list(ids)})
@@ -282,7 +268,7 @@ class Outbox:
 
     async def failed(self) -> list[tuple[int, str, str | None]]:
         """(chat id, kind, error) of every call Telegram refused for good, oldest first."""
-        async with self._own_transaction() as session:
+        async with self._transactions.own_session() as session:
             rows = await session.execute(
                 select(OutboxMessage.chat_id, OutboxMessage.kind, OutboxMessage.last_error)
                 .where(OutboxMessage.status == OutboxStatus.FAILED)
@@ -292,7 +278,7 @@ class Outbox:
 
     async def pending(self) -> list[Queued]:
         """Every call still owed, oldest first (for operators and tests)."""
-        async with self._own_transaction() as session:
+        async with self._transactions.own_session() as session:
             rows = await session.scalars(
                 select(OutboxMessage)
                 .where(OutboxMessage.status == OutboxStatus.PENDING, self._unsent())
@@ -301,7 +287,7 @@ class Outbox:
             return [_queued(row) for row in rows]
 
     async def _update(self, queued: Queued, **values: Any) -> None:
-        async with self._own_transaction() as session:
+        async with self._transactions.own_session() as session:
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == queued.id).values(**values)
             )

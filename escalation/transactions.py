@@ -105,14 +105,25 @@ class Transactions:
                 )
             yield shared.session
             return
-        async with self._sessions() as session:
-            try:
-                async with session.begin():
-                    yield session
-            except BaseException:
-                _run(session.info.pop(_WHEN_ENDED, []), committed=False)
-                raise
-            _run(session.info.pop(_WHEN_ENDED, []), committed=True)
+        async with self.own_session() as session:
+            yield session
+
+    @asynccontextmanager
+    async def own_session(self) -> AsyncIterator[AsyncSession]:
+        """A transaction of its own, even inside a unit of work, ended in place. SQLAlchemy's
+        `async with` of a session ends it in a task of its own, a trip round the event loop
+        later: on SQLite a read's transaction would hold the database lock meanwhile, and
+        concurrent updates find it busy (escalation.sqlite_driver)."""
+        session = self._sessions()
+        committed = False
+        try:
+            async with session.begin():
+                yield session
+            committed = True
+        finally:
+            ended = session.info.pop(_WHEN_ENDED, [])
+            await session.close()
+            _run(ended, committed=committed)
 
 
 def when_ended(

@@ -60,7 +60,12 @@ _TOUCH = update(_USERS).where(_USERS.c.chat_id == bindparam("the_chat")).returni
 _WRITE = update(_USERS).where(_USERS.c.id == bindparam("the_user"))
 _SAVE = _WRITE.returning(*_VIEWED)  # reading a row back costs as much as writing it
 _LOG_QUESTION = insert(_QUESTIONS).returning(_QUESTIONS.c.id)
-_CLAIMS: dict[str, Any] = {}  # the claim of an update id, by dialect (see claim_update)
+_CLAIMS = {  # the claim of an update id, by dialect
+    dialect: insert_ignoring_duplicates(dialect, _PROCESSED, "update_id").returning(
+        _PROCESSED.c.update_id
+    )
+    for dialect in ("sqlite", "postgresql")
+}
 _PSEUDONYM_TRIES = 5  # with 32 random bits, a second clash in a row is all but impossible
 
 Pseudonyms = Callable[[], str]
@@ -204,14 +209,8 @@ class SqlUserStore:
 
     async def claim_update(self, update_id: int) -> bool:
         async with self._transactions.connection() as connection:
-            dialect = connection.dialect.name
-            claim = _CLAIMS.get(dialect)
-            if claim is None:
-                claim = _CLAIMS[dialect] = insert_ignoring_duplicates(
-                    dialect, _PROCESSED, "update_id"
-                ).returning(_PROCESSED.c.update_id)
             params = {"update_id": update_id, "at": self._clock()}
-            inserted = await connection.scalar(claim, params)
+            inserted = await connection.scalar(_CLAIMS[connection.dialect.name], params)
             return inserted is not None
 
     async def log_question(
