@@ -59,8 +59,8 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **options: Any) -> AsyncEngin
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "do_connect")
-    def _inline_statements(_dialect: Any, _record: Any, _args: Any, options: Any) -> None:
-        options["async_creator_fn"] = sqlite_driver.connect  # see escalation.sqlite_driver
+    def _plain_sqlite3(_dialect: Any, _record: Any, args: Any, options: Any) -> Any:
+        return sqlite_driver.connect(*args, **options)  # see escalation.sqlite_driver
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

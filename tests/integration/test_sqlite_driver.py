@@ -1,4 +1,4 @@
-"""SQLite run in the event loop's thread behaves like aiosqlite through SQLAlchemy, and waits for
+"""SQLite called in place inside SQLAlchemy's async engine behaves like aiosqlite, and waits for
 another connection's lock without blocking the loop (escalation.sqlite_driver)."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select,
 from sqlalchemy.exc import OperationalError
 
 from escalation.db import create_engine
-from escalation.sqlite_driver import InlineConnection
 
 metadata = MetaData()
 things = Table(
@@ -29,7 +28,7 @@ async def test_rows_counts_and_ids_come_back(tmp_path: Path) -> None:
     try:
         async with engine.begin() as connection:
             raw = await connection.get_raw_connection()
-            assert isinstance(raw.driver_connection, InlineConnection)
+            assert isinstance(raw.driver_connection, sqlite3.Connection)
             await connection.run_sync(metadata.create_all)
             first = await connection.execute(insert(things).values(name="a"))
             assert first.inserted_primary_key == (1,)  # lastrowid, no RETURNING
@@ -51,30 +50,28 @@ async def test_rows_counts_and_ids_come_back(tmp_path: Path) -> None:
         await engine.dispose()
 
 
-async def test_statements_commits_and_rollbacks_never_go_to_aiosqlites_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_statements_commits_and_rollbacks_run_in_place_without_yielding_to_the_loop(
+    tmp_path: Path,
 ) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-thread.sqlite3'}")
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'in-place.sqlite3'}")
     try:
-        async with engine.begin() as connection:  # opened through the thread
-            await connection.run_sync(metadata.create_all)
-        trips: list[str] = []
-        real = InlineConnection._execute
-
-        async def counted(self: InlineConnection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            trips.append(getattr(fn, "__name__", repr(fn)))
-            return await real(self, fn, *args, **kwargs)
-
-        monkeypatch.setattr(InlineConnection, "_execute", counted)
         async with engine.begin() as connection:
-            await connection.execute(insert(things).values(name="kept"))
+            await connection.run_sync(metadata.create_all)
+        others: list[str] = []
+        asyncio.get_running_loop().call_soon(others.append, "another task ran")
+        connection = await engine.connect()  # not `async with`: its exit is a task of its own
+        transaction = await connection.begin()
+        for name in ("a", "b", "c"):
+            await connection.execute(insert(things).values(name=name))
+        await transaction.commit()
+        await connection.close()
         connection = await engine.connect()  # a transaction left open when given back
         await connection.execute(insert(things).values(name="undone"))
         await connection.close()
+        assert others == []  # nothing above waited for a thread or anything else
         async with engine.connect() as connection:
             names = await connection.scalars(select(things.c.name).order_by(things.c.id))
-            assert list(names) == ["kept"]
-        assert trips == []
+            assert list(names) == ["a", "b", "c"]
     finally:
         await engine.dispose()
 
