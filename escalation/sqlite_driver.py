@@ -7,7 +7,10 @@ to a thread of its own. A statement on a local file takes microseconds; all that
 cost far more (measured, a transaction of three statements: 326 CPU us through aiosqlite's
 adapter with no thread trips left, 116 us through SQLAlchemy's sync engine, 20 us in sqlite3
 alone). So the DBAPI connection SQLAlchemy gets here is sqlite3's own, behind the few
-methods SQLAlchemy calls, and a statement runs to the end without leaving the greenlet.
+methods SQLAlchemy calls. Through SQLAlchemy's async API a statement makes the one trip out
+of the greenlet that SQLAlchemy insists on; called directly on the synchronous connection
+(`escalation.transactions` does, inside a transaction, which holds the lock), it runs in
+place.
 
 Running in the loop's thread, one thing must never happen: waiting for SQLite's lock inside a
 call, which would block the loop, and with it the very transaction of this process that
@@ -37,7 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.engine.interfaces import AdaptedConnection
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 Row = tuple[Any, ...]
 T = TypeVar("T")
@@ -72,12 +75,17 @@ class Cursor:
         return self._go(sql, list(parameters), many=True)
 
     def _go(self, sql: str, parameters: Any, *, many: bool) -> Cursor:
+        """Run `sql`; inside SQLAlchemy's greenlet through `await_` (it checks that every
+        statement awaited), waiting asynchronously while the database is busy."""
         connection = self._connection
-        cursor = await_(
-            connection.retrying(
-                connection.execute, sql, parameters, many, retry=not connection.in_transaction
+        if in_greenlet():
+            cursor = await_(
+                connection.retrying(
+                    connection.execute, sql, parameters, many, retry=not connection.in_transaction
+                )
             )
-        )
+        else:
+            cursor = connection.execute(sql, parameters, many)
         try:
             self.description = cursor.description
             self._rows = deque(cursor.fetchall() if cursor.description else ())

@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from escalation import lifecycle
 from escalation.api import EscalationError, Outcome, Role, TicketStatus, UserView
@@ -32,7 +31,7 @@ from escalation.models import (
 )
 from escalation.queries import SYSTEM, Clock, audit, insert_ignoring_duplicates, utc_now
 from escalation.retention import FORGOTTEN_MESSAGE
-from escalation.transactions import Sessions, Transactions
+from escalation.transactions import Sessions, Statements, Transactions
 from escalation.views import user_view
 
 _USER_FIELDS = frozenset({"role", "language", "school", "state", "context", "blocked"})
@@ -109,7 +108,7 @@ class SqlUserStore:
             return user_view(user)  # a row has the attributes of a User
 
     async def _insert_user(
-        self, connection: AsyncConnection, seen: dict[str, Any], chat_id: int, language: str
+        self, connection: Statements, seen: dict[str, Any], chat_id: int, language: str
     ) -> Any:
         """Insert the chat's user and read it back (`_TOUCH` with `seen`). The chat's first two
         updates may race, and a random pseudonym may be taken: the insert then does nothing (no
