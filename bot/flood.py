@@ -1,6 +1,7 @@
 """Flood control: one chat sending too much, too fast gets one polite warning and is then
-ignored for a while, so that a pupil holding a key down (or a script) cannot drown the
-matcher, the volunteers' queue or Telegram's own rate limits for everybody else.
+ignored while it keeps going, so that a pupil holding a key down (or a script) cannot drown
+the matcher, the volunteers' queue or Telegram's own rate limits for everybody else. A pupil
+who does what the warning asks (one message, then wait) is heard again at once.
 
 The counters live in process memory on purpose, against the project's usual rule: a restart
 forgets at most one window (30 seconds) of counting, which is harmless, while storing every
@@ -33,11 +34,14 @@ class FloodControl:
     """Counts each chat's messages in a sliding window.
 
     `check` says "ok" while a chat stays within `max_messages` per `window`; the first
-    message beyond gets "warn" (the engine sends one "slow down, please"), and every
-    message after that gets "drop" (not processed at all) until `cooldown` has passed since
-    the warning; then counting starts afresh. A message exactly `window` old no longer counts.
+    message beyond gets "warn" (the engine sends one "slow down, please"), and the messages
+    after that get "drop" (not processed at all) while they keep coming: until one comes
+    after a pause of `calm` (time to read the warning and type one question), or `cooldown`
+    after the warning at the latest. Then counting starts afresh. Silence for every message
+    of the cooldown would swallow the real question a child writes after the warning, and
+    leave them thinking the bot is broken. A message exactly `window` old no longer counts.
 
-    Memory stays bounded: a chat quiet for longer than both the window and the cooldown has
+    Memory stays bounded: a chat quiet for longer than both the window and the calm has
     nothing worth remembering and is forgotten, and at most `max_chats` chats are kept (the
     least recently seen go first, which can only cut a cooldown short under a flood of
     distinct chats).
@@ -48,17 +52,19 @@ class FloodControl:
         max_messages: int = 10,
         window: timedelta = timedelta(seconds=30),
         cooldown: timedelta = timedelta(seconds=60),
+        calm: timedelta = timedelta(seconds=5),
         max_chats: int = 10_000,
     ) -> None:
         if max_messages < 1 or max_chats < 1:
             raise ValueError("max_messages and max_chats must be at least 1")
-        if window <= timedelta(0) or cooldown <= timedelta(0):
-            raise ValueError("window and cooldown must be longer than zero")
+        if min(window, cooldown, calm) <= timedelta(0):
+            raise ValueError("window, cooldown and calm must be longer than zero")
         self.max_messages = max_messages
         self.window = window
         self.cooldown = cooldown
+        self.calm = calm
         self.max_chats = max_chats
-        self._forget_after = max(window, cooldown)
+        self._forget_after = max(window, calm)  # then a muted chat's next message is heard
         self._chats: OrderedDict[int, _Chat] = OrderedDict()  # least recently seen first
 
     def __len__(self) -> int:
@@ -70,11 +76,12 @@ class FloodControl:
         self._forget_idle(now)
         chat = self._chats.pop(chat_id, None) or _Chat(now)
         self._chats[chat_id] = chat
+        paused = now - chat.last_seen >= self.calm
         chat.last_seen = now
         if len(self._chats) > self.max_chats:
             self._chats.popitem(last=False)
         if chat.muted_until is not None:
-            if now < chat.muted_until:
+            if now < chat.muted_until and not paused:
                 return "drop"
             chat.muted_until = None
         while chat.recent and now - chat.recent[0] >= self.window:

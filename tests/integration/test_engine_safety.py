@@ -63,6 +63,17 @@ async def test_flooding_gets_one_slow_down_then_silence(desk: Desk, tmp_path: Pa
     assert replies[-1] == []
 
 
+async def test_a_question_written_after_the_slow_down_is_answered(desk: Desk, tmp_path: Path):
+    chat = small_world(desk, tmp_path)
+    for n in range(12):
+        await chat.say(PUPIL, f"ciao {n}")
+    assert "Piano piano" in chat.last(PUPIL).text
+    desk.clock.advance(seconds=8)  # reads the warning, types one question
+    await chat.say(PUPIL, "il tablet non si accende")
+    assert "Piano piano" not in chat.last(PUPIL).text
+    assert "✅ Risolto" in [b.label for b in chat.last(PUPIL).buttons]  # the fix
+
+
 async def test_forget_me_asks_first_then_deletes(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)
     await chat.say(PUPIL, "il tablet non si accende")
