@@ -209,13 +209,13 @@ class _Profile:
         ("knowledge_base", "FAQ matcher"),
         ("rapidfuzz", "FAQ matcher"),
         ("sqlalchemy", "SQLAlchemy"),
-        ("aiosqlite", "aiosqlite / psycopg"),
-        ("psycopg", "aiosqlite / psycopg"),
+        ("psycopg", "database driver"),
         ("telegram", "python-telegram-bot"),
-        ("httpx", "HTTP client"),
-        ("httpcore", "HTTP client"),
-        ("h11", "HTTP client"),
-        ("anyio", "HTTP client"),
+        ("aiohttp", "HTTP client"),
+        ("yarl", "HTTP client"),
+        ("multidict", "HTTP client"),
+        ("urllib", "HTTP client"),
+        ("json", "JSON"),
         ("escalation", "escalation service"),
         ("bot", "conversation engine"),
         ("asyncio", "asyncio event loop"),
@@ -223,7 +223,7 @@ class _Profile:
     )
     _BUILTINS = (  # C functions have no file: name them by what calls them
         ("greenlet", "SQLAlchemy"),
-        ("SimpleQueue", "aiosqlite / psycopg"),
+        ("sqlite3", "database driver"),
         ("_socket.socket", "HTTP client"),
         ("_contextvars", "asyncio event loop"),
     )
