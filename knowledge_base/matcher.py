@@ -18,7 +18,7 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -98,6 +98,28 @@ class Evidence:
     # 0 when all the words it shares are everyday ones (the lexicon's `everyday`)
     matched_words: tuple[str, ...]
     blocked_by: str | None = None  # a not-question that fits as well as the best phrasing
+
+
+class _Scored(NamedTuple):
+    """The first fields of `Evidence`: all a score needs. The rest (the words shared, the
+    blocking not-question) is looked up only for the few entries that become candidates
+    (`_LanguageIndex.evidence`): a query rescores up to `rescored_entries` per language
+    (~23 for the shipped FAQ's own phrasings) and all but 5 rank lower."""
+
+    phrasing: float
+    entry: float
+    answer: float
+    fuzzy: float
+    covered: float
+    specific: float
+
+
+class _Query(NamedTuple):
+    """A query as one language reads it: its terms, their weights and the weights' sum."""
+
+    terms: list[Term]
+    weights: dict[str, float]
+    total: float
 
 
 def _by_initial(vocabulary: Iterable[str]) -> dict[str, list[str]]:
@@ -226,9 +248,10 @@ class _LanguageIndex:
             seen.setdefault(term, Term(term, word))
         return list(seen.values())
 
-    def score(self, text: str, floor: float = -math.inf) -> dict[int, Evidence]:
-        """The evidence for every entry worth scoring, by entry number; none for the entries
-        whose score, even with the closest wording (fuzzy 1), would round below `floor`."""
+    def score(self, text: str, floor: float = -math.inf) -> tuple[_Query, dict[int, _Scored]]:
+        """The query as read here, and the evidence (but for `evidence`'s part) for every
+        entry worth scoring, by entry number; none for the entries whose score, even with the
+        closest wording (fuzzy 1), would round below `floor`."""
         s = self.settings
         terms = self.query_terms(text)
         weights = {
@@ -236,12 +259,12 @@ class _LanguageIndex:
             for t in terms
             if t.term in self.idf or not t.term.isdigit()
         }
+        query = _Query(terms, weights, sum(weights.values()))
         if not weights:
-            return {}
+            return query, {}
         found = self._evidence(weights, self._shortlist(weights))
         best = sorted(found, key=lambda n: found[n][0], reverse=True)[: s.rescored_entries]
         query_text = _sorted_words(" ".join(t.word for t in terms))
-        total = sum(weights.values())
         scored = {}
         for number in best:  # best first, so every entry after a hopeless one is hopeless
             quick, phrasing, entry, answer, covered, specific = found[number]
@@ -249,12 +272,17 @@ class _LanguageIndex:
                 break
             closest = process.extractOne(query_text, self.sorted_texts[number], scorer=fuzz.ratio)
             similarity = closest[1] if closest is not None else 0.0
-            scored[number] = Evidence(
-                phrasing, entry, answer, similarity / 100, covered, specific,
-                tuple(t.word for t in terms if t.term in self.entry_terms[number]),
-                self._blocking(number, weights, total, phrasing),
-            )
-        return scored
+            scored[number] = _Scored(phrasing, entry, answer, similarity / 100, covered, specific)
+        return query, scored
+
+    def evidence(self, query: _Query, number: int, scored: _Scored) -> Evidence:
+        """The whole evidence of an entry `score` scored: with the user's words it shares and
+        the not-question that blocks it, if any."""
+        return Evidence(
+            *scored,
+            tuple(t.word for t in query.terms if t.term in self.entry_terms[number]),
+            self._blocking(number, query.weights, query.total, scored.phrasing),
+        )
 
     def _blocking(self, number: int, weights: Mapping[str, float], total: float,
                   phrasing: float) -> str | None:
@@ -418,7 +446,7 @@ class Matcher:
     def _rank(self, query: str, searched: Iterable[_LanguageIndex]
              ) -> list[tuple[Candidate, Evidence]]:
         """The best `max_candidates` entries, best first, with their evidence (from their best
-        language); only those become `Candidate`s, the rest are never read.
+        language); only those become `Candidate`s and get their whole `Evidence`.
 
         So a language need not finish scoring an entry that cannot get among them: an entry's
         score is `100 * (quick + fuzzy_weight * fuzzy)` (`quick` from `_evidence`, fuzzy
@@ -427,20 +455,26 @@ class Matcher:
         many entries whatever this language says of it.
         """
         s = self.settings
-        best: dict[str, tuple[float, Evidence]] = {}  # by entry: rounded score, evidence
+        # by entry: its rounded score, then where it came from (language, query, number) and
+        # the evidence scored there
+        best: dict[str, tuple[float, _LanguageIndex, _Query, int, _Scored]] = {}
         for index in searched:
             floor = -math.inf
             if len(best) >= s.max_candidates:
-                floor = heapq.nlargest(s.max_candidates, (r for r, _ in best.values()))[-1]
-            for number, ev in index.score(query, floor).items():
+                floor = heapq.nlargest(s.max_candidates, (r for r, *_ in best.values()))[-1]
+            read, scored = index.score(query, floor)
+            for number, ev in scored.items():
                 entry_id = index.entry_ids[number]
                 score = 100 * (s.phrasing_weight * ev.phrasing + s.entry_weight * ev.entry
                                + s.answer_weight * ev.answer + s.fuzzy_weight * ev.fuzzy)
                 if entry_id not in best or score > best[entry_id][0]:
-                    best[entry_id] = (round(score, 1), ev)
+                    best[entry_id] = (round(score, 1), index, read, number, ev)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])[: s.max_candidates]
-        return [(Candidate(entry_id, score, ev.matched_words), ev)
-                for entry_id, (score, ev) in ranked]
+        found = []
+        for entry_id, (score, index, read, number, scored) in ranked:
+            evidence = index.evidence(read, number, scored)
+            found.append((Candidate(entry_id, score, evidence.matched_words), evidence))
+        return found
 
     def _confidence(self, score: float, evidence: Evidence) -> float:
         """The score discounted for the part of its phrasing the query leaves unsaid and for
