@@ -1,6 +1,6 @@
 """Updates per second through the whole bot: PTB over HTTP, the engine, the database, and back.
 
-    .venv/bin/python benchmarks/bench_bot.py [--pupils 50] [--questions 5]
+    .venv/bin/python benchmarks/bench_bot.py [--pupils 50] [--questions 5] [--runs 3]
         [--database-url postgresql://...] [--profile]
 
 The fake Bot API server and the simulated pupils run in a child process, so the figures are
@@ -12,8 +12,11 @@ Two rows: the adapter alone (an engine that answers at once; only the outbox use
 database) and the whole stack, which shows what the engine and the database add. PTB's
 global 30 messages/s flood limit is off: it models Telegram's limit, not our cost. The
 database must be empty (Telegram update ids restart at 1 with the fake, and the bot ignores
-ids it has already handled); without --database-url a new SQLite file is used.
-Prints markdown tables.
+ids it has already handled; each run takes ids of its own); without --database-url a new
+SQLite file is used.
+Each stack runs `--runs` times, interleaved; the table gives each figure's median and, in
+brackets, its range (this machine's load moves them by a quarter between moments). Prints
+markdown tables.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bot.actions import Action, Copy, Incoming, Keep, Send
 from tests.e2e.fake_bot_api import FakeBotApi
 
 FIRST_PUPIL = 10_000_000
+RUN_SPAN = 1_000_000  # update ids and chat ids of one run, apart from the other runs'
 REPLY_TIMEOUT = 60.0
 
 
@@ -47,8 +51,8 @@ REPLY_TIMEOUT = 60.0
 class _AnswerWatchingFake(FakeBotApi):
     """The fake server, telling a waiting pupil when the bot wrote to them."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, first_update_id: int) -> None:
+        super().__init__(first_update_id=first_update_id)
         self.waiting: dict[int, asyncio.Future[float]] = {}
 
     def _send_message(self, params: dict[str, Any], files: Any) -> dict[str, Any]:
@@ -67,13 +71,14 @@ class _AnswerWatchingFake(FakeBotApi):
         return await asyncio.wait_for(waiter, REPLY_TIMEOUT) - started
 
 
-async def _pupils(conn: Connection, questions: list[list[str]], onboard: bool) -> None:
-    fake = _AnswerWatchingFake()
+async def _pupils(conn: Connection, questions: list[list[str]], onboard: bool, run: int) -> None:
+    fake = _AnswerWatchingFake(first_update_id=run * RUN_SPAN + 1)
     await fake.start()
     loop = asyncio.get_running_loop()
     conn.send((fake.base_url, fake.token))
     await loop.run_in_executor(None, conn.recv)  # the bot is polling
-    chats = range(FIRST_PUPIL, FIRST_PUPIL + len(questions))
+    first = FIRST_PUPIL + run * RUN_SPAN  # new pupils every run, in the same database
+    chats = range(first, first + len(questions))
 
     async def onboarding(chat_id: int) -> None:
         await fake.reply_to(chat_id, lambda: fake.user_sends(chat_id, "/start"))
@@ -97,8 +102,8 @@ async def _pupils(conn: Connection, questions: list[list[str]], onboard: bool) -
     await fake.stop()
 
 
-def _pupil_process(conn: Connection, questions: list[list[str]], onboard: bool) -> None:
-    asyncio.run(_pupils(conn, questions, onboard))
+def _pupil_process(conn: Connection, questions: list[list[str]], onboard: bool, run: int) -> None:
+    asyncio.run(_pupils(conn, questions, onboard, run))
 
 
 # --------------------------------------------------------------- the bot's process
@@ -143,14 +148,17 @@ def outbox_on(database: Any) -> Any:
 
 
 @asynccontextmanager
-async def instant_engine(database_url: str) -> AsyncIterator[tuple[_InstantEngine, Any]]:
+async def instant_engine(
+    database_url: str, run: int
+) -> AsyncIterator[tuple[_InstantEngine, Any]]:
     async with migrated(database_url) as database:
         yield _InstantEngine(), outbox_on(database)
 
 
 @asynccontextmanager
-async def helpdesk_engine(database_url: str) -> AsyncIterator[tuple[Any, Any]]:
-    """The real engine on the shipped FAQ and rota, over a migrated, empty database."""
+async def helpdesk_engine(database_url: str, run: int) -> AsyncIterator[tuple[Any, Any]]:
+    """The real engine on the shipped FAQ and rota, over a migrated database, empty but for
+    this invocation's earlier runs."""
     from sqlalchemy import func, select
 
     from bot.engine.assemble import RotaFile, assemble
@@ -160,7 +168,8 @@ async def helpdesk_engine(database_url: str) -> AsyncIterator[tuple[Any, Any]]:
 
     async with migrated(database_url) as database:
         async with database.connect() as connection:
-            if await connection.scalar(select(func.count()).select_from(ProcessedUpdate)):
+            handled = await connection.scalar(select(func.count()).select_from(ProcessedUpdate))
+            if handled and run == 0:
                 raise SystemExit("bench_bot: the database must be empty (see --help)")
         assembly = await assemble(
             database, kb_path=SHIPPED_FAQ, rota=RotaFile(SHIPPED_ROTA), bot_username="bench_bot"
@@ -168,16 +177,18 @@ async def helpdesk_engine(database_url: str) -> AsyncIterator[tuple[Any, Any]]:
         yield assembly.engine, outbox_on(database)
 
 
-EngineFactory = Callable[[str], AbstractAsyncContextManager[tuple[Any, Any]]]
+EngineFactory = Callable[[str, int], AbstractAsyncContextManager[tuple[Any, Any]]]
 
 
-async def _bot(conn: Connection, engine_for: EngineFactory, url: str, profile: bool) -> float:
+async def _bot(
+    conn: Connection, engine_for: EngineFactory, url: str, run: int, profile: bool
+) -> float:
     """Serve the pupils until they are done; returns this process's CPU seconds meanwhile."""
     from bot.telegram.app import POLL_SECONDS, attach, build_application
 
     loop = asyncio.get_running_loop()
     base_url, token = await loop.run_in_executor(None, conn.recv)
-    async with engine_for(url) as (engine, outbox):
+    async with engine_for(url, run) as (engine, outbox):
         application = build_application(token, api_url=base_url, overall_max_rate=0)
         await application.initialize()
         attach(application, engine, outbox, tick_seconds=3600)
@@ -265,14 +276,31 @@ class Result:
     cpu: float
     latencies: list[float]
 
-    def row(self, pupils: int) -> str:
+    def figures(self) -> tuple[float, ...]:
+        """updates/s, updates per CPU-second, CPU ms/update, median and p99 latency in ms."""
         ordered = sorted(self.latencies)
         p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
         return (
-            f"| {self.stack} | {pupils} | {self.updates} | {self.updates / self.elapsed:.0f} "
-            f"| {self.updates / self.cpu:.0f} | {self.cpu / self.updates * 1000:.2f} "
-            f"| {statistics.median(ordered) * 1000:.1f} | {p99 * 1000:.1f} |"
+            self.updates / self.elapsed,
+            self.updates / self.cpu,
+            self.cpu / self.updates * 1000,
+            statistics.median(ordered) * 1000,
+            p99 * 1000,
         )
+
+
+def summary_row(results: list[Result], pupils: int) -> str:
+    """One stack's runs: the median of each figure, and its range when there are several."""
+    columns = zip(*(r.figures() for r in results), strict=True)
+    cells = []
+    for digits, values in zip((0, 0, 2, 1, 1), columns, strict=True):
+        cell = f"{statistics.median(values):.{digits}f}"
+        if len(values) > 1:
+            cell += f" ({min(values):.{digits}f}–{max(values):.{digits}f})"
+        cells.append(cell)
+    return f"| {results[0].stack} | {len(results)} | {pupils} | {results[0].updates} | " + (
+        " | ".join(cells) + " |"
+    )
 
 
 def run_scenario(
@@ -282,15 +310,17 @@ def run_scenario(
     questions: list[list[str]],
     *,
     onboard: bool,
+    run: int = 0,
     profile: bool = False,
 ) -> Result:
-    """One run: the pupils' process against the bot served by `engine_for(url)`."""
+    """One run: the pupils' process against the bot served by `engine_for(url, run)`; each
+    run's update and chat ids are apart from the other runs', so runs share a database."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    pupils = context.Process(target=_pupil_process, args=(theirs, questions, onboard))
+    pupils = context.Process(target=_pupil_process, args=(theirs, questions, onboard, run))
     pupils.start()
     try:
-        cpu = asyncio.run(_bot(ours, engine_for, url, profile))
+        cpu = asyncio.run(_bot(ours, engine_for, url, run, profile))
     finally:
         pupils.join(REPLY_TIMEOUT)
     elapsed, latencies = ours.recv() if ours.poll() else (float("nan"), [])
@@ -319,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         "--questions", type=int, default=5, help="per pupil (the flood guard allows 10 in 30 s)"
     )
     parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of each stack, interleaved: medians (ranges)"
+    )
     parser.add_argument("--profile", action="store_true", help="also show where CPU time goes")
     args = parser.parse_args(argv)
 
@@ -327,27 +360,38 @@ def main(argv: list[str] | None = None) -> int:
         [phrasings[(p * args.questions + q) % len(phrasings)] for q in range(args.questions)]
         for p in range(args.pupils)
     ]
+    adapter: list[Result] = []
+    whole: list[Result] = []
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(scratch) / 'bench.sqlite3'}"
         database = url.split(":", 1)[0].split("+")[0]
-        results = [
-            run_scenario("adapter only", instant_engine, url, questions, onboard=False),
-            run_scenario(
-                f"whole stack ({database})",
-                helpdesk_engine,
-                url,
-                questions,
-                onboard=True,
-                profile=args.profile,
-            ),
-        ]
+        for run in range(args.runs):  # interleaved: the machine's mood touches both alike
+            adapter.append(
+                run_scenario("adapter only", instant_engine, url, questions, onboard=False, run=run)
+            )
+            whole.append(
+                run_scenario(
+                    f"whole stack ({database})",
+                    helpdesk_engine,
+                    url,
+                    questions,
+                    onboard=True,
+                    run=run,
+                    profile=args.profile and run == args.runs - 1,
+                )
+            )
+            print(
+                f"run {run + 1}/{args.runs}: CPU ms/update adapter {adapter[-1].figures()[2]:.2f},"
+                f" whole stack {whole[-1].figures()[2]:.2f}",
+                file=sys.stderr,
+            )
     print(
-        "\n| stack | pupils in flight | updates | updates/s | updates per CPU-second "
+        "\n| stack | runs | pupils in flight | updates a run | updates/s | updates per CPU-second "
         "| CPU ms/update | median latency ms | p99 latency ms |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
-    for result in results:
-        print(result.row(args.pupils))
+    for results in (adapter, whole):
+        print(summary_row(results, args.pupils))
     return 0
 
 

@@ -291,7 +291,9 @@ def _inline_keyboard(markup: Any) -> dict[str, Any] | None:
 class FakeBotApi:
     """The fake server. Start it with `start()` (the `fake_bot_api` fixture does)."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN) -> None:
+    def __init__(self, token: str = DEFAULT_TOKEN, first_update_id: int = 1) -> None:
+        """`first_update_id`: where update ids start, as after earlier updates (a bot ignores
+        the ids its database already handled)."""
         self.token = token
         self.base_url = ""
         self.base_file_url = ""
@@ -312,7 +314,7 @@ class FakeBotApi:
         self._updates: dict[int, dict[str, Any]] = {}
         self._allowed_updates: frozenset[str] | None = None
         self._faults: defaultdict[str, list[_Fault]] = defaultdict(list)
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(first_update_id)
         self._callback_ids = itertools.count(1)
         self._next_message_id: defaultdict[int, int] = defaultdict(lambda: 1)
         self._updates_changed = asyncio.Event()
