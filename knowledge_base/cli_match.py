@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge_base.entry_schema import AUDIENCES
 from knowledge_base.loader import SHIPPED_FAQ, load_kb, shown
 from knowledge_base.matcher import Decision, Matcher
 from knowledge_base.model import KBLoadError
@@ -46,6 +47,8 @@ def _kb_options(parser: argparse.ArgumentParser) -> None:
                         help="KB directory (default: the shipped FAQ)")
     parser.add_argument("--lang", choices=("it", "en"),
                         help="language of the queries (default: detected)")
+    parser.add_argument("--audience", choices=AUDIENCES,
+                        help="who asks: entries for others only are left out (default: anyone)")
 
 
 def _build(kb_dir: Path) -> Matcher | None:
@@ -77,7 +80,7 @@ def run_match(args: argparse.Namespace) -> int:
         return 1
     for raw in sys.stdin:
         query = raw.rstrip("\r\n")
-        line = decision_json(query, matcher.match(query, args.lang))
+        line = decision_json(query, matcher.match(query, args.lang, args.audience))
         print(json.dumps(line, ensure_ascii=False))
     sys.stdout.flush()
     return 0
@@ -87,7 +90,7 @@ def run_ask(args: argparse.Namespace) -> int:
     matcher = _build(args.kb)
     if matcher is None:
         return 1
-    decision = matcher.match(args.question, args.lang)
+    decision = matcher.match(args.question, args.lang, args.audience)
     print("\n".join(explain(matcher, decision)))
     return 0
 
@@ -198,7 +201,8 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"{shown(args.cases)}: expected ids not in the KB: {', '.join(unknown)}",
               file=sys.stderr)
         return 2
-    failures = [(c, d) for c in cases if not case_passes(c, d := matcher.match(c.query, args.lang))]
+    decisions = ((c, matcher.match(c.query, args.lang, args.audience)) for c in cases)
+    failures = [(c, d) for c, d in decisions if not case_passes(c, d)]
     for case, decision in failures:
         print(_failure_line(args.cases, case, decision))
     print(f"{len(cases) - len(failures)} of {len(cases)} cases pass")

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from knowledge_base.bulk import collector_paused
+from knowledge_base.entry_schema import AUDIENCES
 from knowledge_base.model import Entry, KnowledgeBase
 from knowledge_base.normalise import CACHED_WORDS, Normaliser, Term, detect_language, tokens
 from knowledge_base.settings import MatchSettings
@@ -407,6 +408,14 @@ class Matcher:
         self.kb = kb
         self.settings = settings
         self._indexes = dict(indexes)
+        # The entries of the KB's `audience` field: shown to their audiences only, as a
+        # teacher's procedure ("silence every pupil in Meet") is no answer to a pupil.
+        self._hidden_from = {
+            audience: frozenset(
+                e.id for e in kb.entries if e.audience and audience not in e.audience
+            )
+            for audience in AUDIENCES
+        }
         # Pupils ask the same things ("il tablet non si accende"): the last decisions are
         # remembered by the query's tokens, all a decision depends on. A reload builds a new
         # Matcher, so none outlives its KB.
@@ -424,29 +433,38 @@ class Matcher:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._indexes)
 
-    def match(self, query: str, lang: str | None = None) -> Decision:
+    def match(
+        self, query: str, lang: str | None = None, audience: str | None = None
+    ) -> Decision:
         """Rank the entries for `query` and decide: answer, clarify (offer a few) or escalate.
 
         With `lang`, only that language's phrasings are searched; without it, every language
         is searched (chat mixes Italian and English) and the reply language is detected.
+        With `audience` ("pupil", "teacher": who asks), entries meant for others only are
+        left out; without it (a user who has not said), every entry counts.
         """
         # the tokens spelled out again are a query with the same tokens: the same decision
-        return self._decided(" ".join(tokens(query)), lang if lang in self._indexes else None)
+        return self._decided(
+            " ".join(tokens(query)),
+            lang if lang in self._indexes else None,
+            audience if self._hidden_from.get(audience) else None,  # same decisions: shared
+        )
 
-    def _match(self, query: str, lang: str | None) -> Decision:
+    def _match(self, query: str, lang: str | None, audience: str | None) -> Decision:
         if lang in self._indexes:
             searched: Iterable[_LanguageIndex] = (self._indexes[lang],)
             language = lang
         else:
             searched = self._indexes.values()
             language = detect_language(query, [i.normaliser for i in searched])
-        ranked = self._rank(query, searched)
+        ranked = self._rank(query, searched, self._hidden_from.get(audience, frozenset()))
         return self._decide(ranked, language)
 
-    def _rank(self, query: str, searched: Iterable[_LanguageIndex]
+    def _rank(self, query: str, searched: Iterable[_LanguageIndex], hidden: frozenset[str]
              ) -> list[tuple[Candidate, Evidence]]:
-        """The best `max_candidates` entries, best first, with their evidence (from their best
-        language); only those become `Candidate`s and get their whole `Evidence`.
+        """The best `max_candidates` entries but the `hidden` ones, best first, with their
+        evidence (from their best language); only those become `Candidate`s and get their
+        whole `Evidence`.
 
         So a language need not finish scoring an entry that cannot get among them: an entry's
         score is `100 * (quick + fuzzy_weight * fuzzy)` (`quick` from `_evidence`, fuzzy
@@ -465,6 +483,8 @@ class Matcher:
             read, scored = index.score(query, floor)
             for number, ev in scored.items():
                 entry_id = index.entry_ids[number]
+                if entry_id in hidden:
+                    continue
                 score = 100 * (s.phrasing_weight * ev.phrasing + s.entry_weight * ev.entry
                                + s.answer_weight * ev.answer + s.fuzzy_weight * ev.fuzzy)
                 if entry_id not in best or score > best[entry_id][0]:

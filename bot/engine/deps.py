@@ -21,7 +21,7 @@ from knowledge_base.model import KnowledgeBase
 
 
 class Matching(Protocol):
-    def match(self, query: str, lang: str | None = None) -> Any: ...
+    def match(self, query: str, lang: str | None = None, audience: str | None = None) -> Any: ...
 
 
 class Safeguarding(Protocol):

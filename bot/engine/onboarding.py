@@ -105,7 +105,7 @@ def _a_question(turn: Turn, text: str, ignored: frozenset[str]) -> bool:
     longest = schools.longest_name(turn.deps.schools, ignored)
     if "?" in text or len(schools.significant_words(text, ignored)) > longest:
         return True
-    return turn.deps.knowledge.matcher.match(text).action == "answer"
+    return turn.deps.knowledge.matcher.match(text, audience=turn.user.role).action == "answer"
 
 
 def _does_not_know(turn: Turn, text: str) -> bool:

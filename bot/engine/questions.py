@@ -32,7 +32,7 @@ def _feedback_buttons(turn: Turn, question_id: int) -> Keyboard:
 
 async def ask(turn: Turn, text: str) -> None:
     """Match the question and answer, offer choices, or start a hand-over."""
-    decision = turn.deps.knowledge.matcher.match(text)
+    decision = turn.deps.knowledge.matcher.match(text, audience=turn.user.role)
     kb = turn.deps.knowledge.kb
     store = turn.deps.store
     entry = kb.get(decision.entry_id) if decision.entry_id else None

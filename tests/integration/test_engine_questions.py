@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from escalation.models import QuestionLog, Ticket
 from tests.conftest import Desk
-from tests.integration.engine_harness import PUPIL, World, small_world
+from tests.integration.engine_harness import PUPIL, World, small_world, world
 
 
 async def outcomes(desk: Desk) -> list[tuple[str, str | None, str | None]]:
@@ -124,3 +124,16 @@ async def test_a_button_of_an_older_question_is_no_longer_valid(desk: Desk, tmp_
     chat.inbox[PUPIL] = [old]
     await chat.press(PUPIL, "Risolto")
     assert chat.toasts[-1].text and "non vale più" in chat.toasts[-1].text
+
+
+async def test_a_teachers_only_entry_answers_teachers_and_not_pupils(desk: Desk):
+    """The shipped FAQ's meeting host controls are `audience: [teacher]`."""
+    chat = world(desk)
+    question = "come faccio entrare gli alunni nella riunione"
+    for role, chat_id in (("alunno", PUPIL), ("insegnante", PUPIL + 1)):
+        await chat.command(chat_id, "start")
+        await chat.press(chat_id, role)
+        await chat.press(chat_id, "Non lo so")
+        await chat.say(chat_id, question)
+    assert "Ammetti" in chat.last(PUPIL + 1).text  # the teacher: how to admit the pupils
+    assert "Ammetti" not in "".join(chat.texts(PUPIL))

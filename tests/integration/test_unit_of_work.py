@@ -54,7 +54,7 @@ async def test_an_update_commits_once_before_the_reply(
 
 
 class _BrokenMatcher:
-    def match(self, query: str, lang: str | None = None) -> object:
+    def match(self, query: str, lang: str | None = None, audience: str | None = None) -> object:
         raise RuntimeError("matcher bug")
 
 

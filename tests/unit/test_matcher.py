@@ -266,3 +266,26 @@ def test_a_word_in_most_entries_is_looked_up_from_the_shortlisted_entries_side()
     looked_up = Matcher.build(kb, MatchSettings(common_term_entries=1, common_term_share=0.0))
     assert looked_up.match("il tablet viola nn si accende").candidates[0] == walked.candidates[0]
     assert walked.candidates[0].entry_id == "tablet-viola"
+
+
+def test_an_entry_for_teachers_only_is_never_offered_to_a_pupil(kb):
+    """The contract's `audience`: a teacher's procedure is no answer to a pupil; a user who
+    has not said who they are sees every entry."""
+    for_teachers = dataclasses.replace(
+        entry("meet-mute-pupils", ["come silenzio gli alunni su meet"]),
+        audience=frozenset({"teacher"}),
+    )
+    for_both = dataclasses.replace(
+        entry("meet-no-sound", ["su meet non sento gli alunni"]),
+        audience=frozenset({"pupil", "teacher"}),
+    )
+    matcher = Matcher.build(dataclasses.replace(kb, entries=(*kb.entries, for_teachers, for_both)))
+    query = "come silenzio gli alunni su meet"
+    for audience in (None, "teacher"):
+        assert matcher.match(query, audience=audience).entry_id == "meet-mute-pupils"
+    pupil = matcher.match(query, audience="pupil")
+    assert "meet-mute-pupils" not in [c.entry_id for c in pupil.candidates]
+    assert pupil.entry_id != "meet-mute-pupils"
+    assert matcher.match("non sento gli alunni su meet", audience="pupil").entry_id == (
+        "meet-no-sound"
+    )
