@@ -132,6 +132,15 @@ def _by_initial(vocabulary: Iterable[str]) -> dict[str, list[str]]:
     return found
 
 
+def _closest(word: str, vocabulary: Mapping[str, list[str]], edits: int) -> str | None:
+    """The word of `vocabulary` (by initial) at most `edits` letters from `word`, if any;
+    of three letters at least."""
+    best = process.extractOne(
+        word, vocabulary.get(word[0], ()), scorer=Levenshtein.distance, score_cutoff=edits
+    )
+    return best[0] if best is not None and len(best[0]) >= 3 else None
+
+
 def _max_typo_edits(word: str) -> int:
     """Edits allowed when correcting a word: none for short words, where one edit is a new word."""
     if len(word) < 4 or word.isdigit():
@@ -192,6 +201,15 @@ class _LanguageIndex:
         self.entry_index = self._invert(self.entry_terms)
         self.answer_index = self._invert(self.answer_terms)
         self.vocabulary = _by_initial(sorted(self.idf))
+        # Failing a KB term, a typo may be one letter off another word of a synonym group
+        # the KB uses: "webcm" is "webcam", which the group folds onto the KB's "telecamera".
+        # One letter only: these words are many, and "chiavetta" is two from "cavetto".
+        self.synonym_of = {
+            stem: term
+            for stem, term in self.normaliser.one_word_synonyms.items()
+            if term in self.idf and stem not in self.idf
+        }
+        self.synonym_vocabulary = _by_initial(sorted(self.synonym_of))
         weights = sorted(p.weight for p in self.phrasings) or [0.0]
         self.least_said = settings.substance * weights[len(weights) // 2]
         self.corrections: dict[str, str | None] = {}
@@ -230,12 +248,9 @@ class _LanguageIndex:
         edits = _max_typo_edits(term)
         found = None
         if edits:
-            best = process.extractOne(
-                term, self.vocabulary.get(term[0], ()), scorer=Levenshtein.distance,
-                score_cutoff=edits,
-            )
-            if best is not None and len(best[0]) >= 3:
-                found = best[0]
+            found = _closest(term, self.vocabulary, edits)
+            if found is None and (synonym := _closest(term, self.synonym_vocabulary, 1)):
+                found = self.synonym_of[synonym]
         self.corrections[term] = found
         return found
 

@@ -271,6 +271,11 @@ class Normaliser:
                 return size, canonical
         return 1, None
 
+    @property
+    def one_word_synonyms(self) -> Mapping[str, str]:
+        """The stem of every one-word synonym-group member -> its group's term."""
+        return self._single
+
     @functools.cached_property
     def function_words(self) -> frozenset[str]:
         """The stop words and chat abbreviations that reveal this language."""

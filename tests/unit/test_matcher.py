@@ -289,3 +289,12 @@ def test_an_entry_for_teachers_only_is_never_offered_to_a_pupil(kb):
     assert matcher.match("non sento gli alunni su meet", audience="pupil").entry_id == (
         "meet-no-sound"
     )
+
+
+def test_a_typo_of_a_synonym_the_kb_does_not_use_is_read_as_the_kbs_word(matcher):
+    """"wireless" means "wifi" (the KB's synonyms), so "wirelss" does too; two letters off
+    is too far for such words (there are many: "chiavetta" is two from "cavetto")."""
+    near = matcher.match("ho dimenticato la password del wirelss")
+    assert "wirelss" in near.candidates[0].matched_words
+    far = matcher.match("ho dimenticato la password del wirlss")
+    assert "wirlss" not in far.candidates[0].matched_words
