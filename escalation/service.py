@@ -534,6 +534,8 @@ class SqlEscalationService:
             )
             session.add(message)
             await session.flush()
+            if sender == Sender.USER:  # the taker must answer it in time
+                await reply_watch.user_wrote(session, ticket, now)
             return RelayTarget(ticket_view(ticket), target_chat, language, message_ref=message.id)
 
     async def record_relay_message(self, message_ref: int, message_id: int) -> None:
@@ -574,7 +576,7 @@ class SqlEscalationService:
     async def _fire_timer(
         self, session: AsyncSession, timer_id: int, worker: str, now: datetime
     ) -> Effects:
-        """Move on the chain of a claimed timer's ticket, or watch its taker's first reply
+        """Move on the chain of a claimed timer's ticket, or watch its taker's replies
         (`reply_watch`), unless the timer has gone stale."""
         ticket_id = await session.scalar(select(AckTimer.ticket_id).where(AckTimer.id == timer_id))
         if ticket_id is None:

@@ -1,4 +1,5 @@
-"""A taken ticket whose volunteer never writes: one reminder, then it goes back to the chain."""
+"""A taken ticket whose volunteer never writes, or stops answering the pupil: one reminder,
+then it goes back to the chain."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from escalation.api import Effects, Priority, Sender, TicketStatus
@@ -31,9 +33,22 @@ async def write(desk: Desk, volunteer: int, text: str = "Ciao! Che cosa vedi sul
     assert await desk.service.relay(Sender.VOLUNTEER, volunteer, kind="text", text=text)
 
 
+async def pupil_writes(desk: Desk, text: str = "Si vede tutto nero"):
+    assert await desk.service.relay(Sender.USER, PUPIL_CHAT, kind="text", text=text)
+
+
 async def timer_of(desk: Desk, ticket_id: int) -> AckTimer | None:
     async with desk.sessions() as session:
         return await session.scalar(select(AckTimer).where(AckTimer.ticket_id == ticket_id))
+
+
+async def answered_once(desk: Desk):
+    """A ticket whose taker answered, then heard nothing for 15 minutes (its timer dropped)."""
+    ticket, taker = await taken(desk)
+    await write(desk, taker)
+    assert await desk.service.sweep(desk.clock.advance(minutes=15)) == Effects()
+    assert await timer_of(desk, ticket.id) is None  # nothing waits
+    return ticket, taker
 
 
 async def test_a_silent_taker_is_reminded_once_when_the_time_is_up(desk: Desk):
@@ -155,16 +170,19 @@ async def test_a_ticket_keeps_the_first_reply_time_it_opened_with(desk: Desk):
     assert reminders == [slow.number]
 
 
-async def test_an_urgent_ticket_tells_the_coordinators_at_the_reminder(desk: Desk):
-    ticket, taker = await taken(desk)
+@pytest.mark.parametrize("later", ["", "_later"], ids=["first reply", "later message"])
+async def test_an_urgent_ticket_tells_the_coordinators_at_the_reminder(desk: Desk, later: str):
+    ticket, taker = await (answered_once(desk) if later else taken(desk))
     made_urgent = await desk.service.make_urgent(ticket.id)
     assert notices(made_urgent) == [(COORDINATOR_CHAT, "coordinators.safeguarding_in_ticket")]
+    if later:  # the taker answered once, then the child wrote again
+        await pupil_writes(desk, "Ho paura")
 
     reminded = await desk.service.sweep(desk.clock.advance(minutes=15))
 
     assert notices(reminded) == [
-        (taker, "volunteer.reply_reminder"),
-        (COORDINATOR_CHAT, "coordinators.urgent_no_reply"),
+        (taker, f"volunteer.reply_reminder{later}"),
+        (COORDINATOR_CHAT, f"coordinators.urgent_no_reply{later}"),
     ]
     assert reminded.notices[1].params == {"number": ticket.number, "volunteer": "Volunteer 1",
                                           "minutes": 15, "left": 15}
@@ -227,3 +245,98 @@ async def test_the_reminder_is_in_italian_for_who_speaks_it_else_in_their_langua
         (volunteer_chat(1), "en"),
         (volunteer_chat(2), "it"),
     ]
+
+
+async def test_a_taker_who_answered_once_then_went_quiet_is_reminded_then_handed_back(
+    desk: Desk,
+):
+    ticket, taker = await answered_once(desk)
+    desk.clock.advance(minutes=5)
+    await pupil_writes(desk)
+    await pupil_writes(desk, "Ci sei?")  # the same wait: still one timer
+
+    assert await desk.service.sweep(desk.clock.advance(minutes=14, seconds=59)) == Effects()
+    reminded = await desk.service.sweep(desk.clock.advance(seconds=1))
+
+    assert notices(reminded) == [(taker, "volunteer.reply_reminder_later")]
+    assert reminded.notices[0].params == {"number": ticket.number, "minutes": 15, "left": 15}
+    assert await desk.service.sweep(desk.clock.advance(minutes=14, seconds=59)) == Effects()
+    handed = await desk.service.sweep(desk.clock.advance(seconds=1))
+    assert notices(handed) == [
+        (PUPIL_CHAT, "ticket.released"),
+        (taker, "volunteer.handed_on"),
+        (COORDINATOR_CHAT, "coordinators.handed_on_later"),
+    ]
+    assert handed.notices[2].params == {"number": ticket.number, "volunteer": "Volunteer 1",
+                                        "minutes": 30}
+    assert (await desk.service.ticket_by_number(ticket.number)).volunteer_id is None
+
+
+async def test_a_taker_who_answers_the_later_message_in_time_hears_nothing(desk: Desk):
+    ticket, taker = await answered_once(desk)
+    await pupil_writes(desk)
+    desk.clock.advance(minutes=10)
+    await write(desk, taker, "Prova a riavviarlo")
+
+    assert await desk.service.sweep(desk.clock.advance(minutes=5)) == Effects()
+    assert await timer_of(desk, ticket.id) is None
+    assert await desk.service.sweep(desk.clock.advance(hours=2)) == Effects()
+    assert await count(desk, "reply_reminded") == 0
+
+
+async def test_a_pupil_message_right_after_an_answer_gets_its_full_time(desk: Desk):
+    """The timer of the wait just answered falls due first: it is set again, not fired."""
+    ticket, taker = await taken(desk)
+    desk.clock.advance(minutes=12)
+    await write(desk, taker)
+    written = desk.clock.advance(minutes=2)
+    await pupil_writes(desk)
+
+    assert await desk.service.sweep(desk.clock.advance(minutes=1)) == Effects()  # taking + 15
+    timer = await timer_of(desk, ticket.id)
+    assert (timer.kind, timer.due_at, timer.claimed_by) == (
+        TimerKind.REPLY_REMINDER, written + timedelta(minutes=15), None)
+    assert await desk.service.sweep(desk.clock.advance(minutes=13, seconds=59)) == Effects()
+    reminded = await desk.service.sweep(desk.clock.advance(seconds=1))
+    assert notices(reminded) == [(taker, "volunteer.reply_reminder_later")]
+    assert reminded.notices[0].params["minutes"] == 15
+
+
+async def reminded_then_answered(desk: Desk):
+    """Reminded at 15 minutes, answered at 20, the pupil writes again at 25; (ticket, taker)."""
+    ticket, taker = await taken(desk)
+    assert notices(await desk.service.sweep(desk.clock.advance(minutes=15))) == [
+        (taker, "volunteer.reply_reminder")]
+    desk.clock.advance(minutes=5)
+    await write(desk, taker, "Scusa il ritardo!")
+    desk.clock.advance(minutes=5)
+    await pupil_writes(desk)
+    return ticket, taker
+
+
+async def test_an_answer_after_the_reminder_starts_the_cycle_again(desk: Desk):
+    ticket, taker = await reminded_then_answered(desk)
+
+    assert await desk.service.sweep(desk.clock.advance(minutes=5)) == Effects()  # the deadline
+    assert await desk.service.sweep(desk.clock.advance(minutes=9, seconds=59)) == Effects()
+    reminded = await desk.service.sweep(desk.clock.advance(seconds=1))  # the message + 15
+
+    assert notices(reminded) == [(taker, "volunteer.reply_reminder_later")]
+    assert (await desk.service.ticket_by_number(ticket.number)).volunteer_id is not None
+    handed = await desk.service.sweep(desk.clock.advance(minutes=15))
+    assert (taker, "volunteer.handed_on") in notices(handed)
+
+
+async def test_a_late_sweeper_reminds_of_an_unanswered_later_message_before_handing_back(
+    desk: Desk,
+):
+    ticket, taker = await reminded_then_answered(desk)
+
+    reminded = await desk.service.sweep(desk.clock.advance(minutes=20))  # the deadline + 15
+
+    assert notices(reminded) == [(taker, "volunteer.reply_reminder_later")]
+    assert reminded.notices[0].params == {"number": ticket.number, "minutes": 20, "left": 15}
+    assert await desk.service.sweep(desk.clock.advance(minutes=14)) == Effects()
+    handed = await desk.service.sweep(desk.clock.advance(minutes=1))
+    assert (taker, "volunteer.handed_on") in notices(handed)
+
