@@ -179,12 +179,13 @@ class TimerKind(StrEnum):
     """What a ticket's timer watches: the chain while nobody has taken it, then its taker."""
 
     CHAIN = "chain"  # when due, the chain moves on (level and round say where it was)
-    REPLY_REMINDER = "reply_reminder"  # the taker has not written yet: remind them
+    REPLY_REMINDER = "reply_reminder"  # the user waits for the taker's reply: remind them
     REPLY_DEADLINE = "reply_deadline"  # still nothing after the reminder: hand the ticket back
 
 
 class AckTimer(Base):
-    """The one pending timer of a ticket: its acknowledgement, or its taker's first reply.
+    """The one pending timer of a ticket: its acknowledgement, or its taker's reply to a user
+    who waits.
 
     Claimed by the sweeper when due, whatever its kind (see `escalation.sweeper`).
     """

@@ -9,7 +9,7 @@ than CLAIM_TTL loses its timers to the next sweeper and its late work is ignored
 between claim and work delays a ticket but never drops it. A ticket's expiry is a due time of
 its timer like any other (`chain` clamps the timer to it), so expiring a ticket and telling
 its user are claimed the same way: once, by one sweeper. So are the timers that watch a
-taken ticket's first reply (`reply_watch`): one reminder, one hand-back.
+taken ticket's replies (`reply_watch`): one reminder, one hand-back.
 """
 
 from __future__ import annotations

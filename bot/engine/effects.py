@@ -67,7 +67,11 @@ def release_button(deps: Deps, lang: str, number: str) -> Keyboard:
 
 
 # Notices that carry buttons, by key: the keyboard for the ticket number they are about.
-NOTICE_BUTTONS = {"ticket.resolved": rating_buttons, "volunteer.reply_reminder": release_button}
+NOTICE_BUTTONS = {
+    "ticket.resolved": rating_buttons,
+    "volunteer.reply_reminder": release_button,
+    "volunteer.reply_reminder_later": release_button,
+}
 
 
 async def render(deps: Deps, effects: Effects) -> list[Action]:

@@ -107,3 +107,18 @@ async def test_a_taker_who_writes_is_left_alone(desk: Desk, tmp_path: Path):
     await tick(chat, desk, minutes=15)
 
     assert chat.inbox == {}
+
+
+async def test_a_taker_quiet_after_the_pupils_next_message_is_reminded_with_passo_too(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    taker, _ = await taken(chat)
+    await chat.say(taker, "Ciao! Hai provato a riavviarlo?")
+    await chat.say(PUPIL, "sì ma non va ancora")
+
+    await tick(chat, desk, minutes=15)
+
+    reminder = chat.last(taker)
+    assert "T-0001" in reminder.text and "aspetta la tua risposta" in reminder.text
+    assert [b.label for b in reminder.buttons] == ["↪️ Passo"]

@@ -47,7 +47,8 @@ def test_the_escalation_layers_keys_have_texts():
                 "volunteer.ping_ticket_expired", "ticket.not_yours", "ticket.not_resolved",
                 "ticket.unknown", "volunteer.unknown", "rating.invalid",
                 "volunteer.reply_reminder", "volunteer.handed_on", "coordinators.urgent_no_reply",
-                "coordinators.handed_on"):
+                "coordinators.handed_on", "volunteer.reply_reminder_later",
+                "coordinators.urgent_no_reply_later", "coordinators.handed_on_later"):
         assert key in TEXTS.templates["it"], key
 
 
