@@ -57,7 +57,12 @@ async def volunteer_relay_target(
         chosen = next((t for t in tickets if t.id == replied), None)
     elif len(tickets) == 1:
         chosen = tickets[0]
-    if chosen is None or chosen.user_id is None:
+    if chosen is None:
+        return None
+    # Locked and read again, as the user's side does: a pupil's message to the same ticket at
+    # the same moment sets its status too, and one of the two would otherwise be lost.
+    await session.refresh(chosen, with_for_update=True)
+    if chosen.user_id is None or chosen.status not in lifecycle.IN_PROGRESS:
         return None
     user = await session.get(User, chosen.user_id)
     return chosen, user.chat_id, user.language
