@@ -99,8 +99,9 @@ class Level:
 class EscalationPolicy:
     """The steps, run `rounds` times; then the ticket waits for the next shift, until it has
     waited `expire_after` without anyone taking it: then it expires and its user is told.
-    Whoever takes it has `first_reply` to write to the user, then a reminder and as long
-    again, then it is handed back to the chain.
+    Whoever takes it has `first_reply` to write to the user (and to answer each later
+    message of theirs), then a reminder and as long again, then it is handed back to the
+    chain.
 
     A ticket keeps the policy it opened with (`to_json` is stored on it), so editing the
     rota never changes an escalation already under way.
