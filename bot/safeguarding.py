@@ -55,10 +55,12 @@ _CATEGORY_FIELDS = ("triggers", "exceptions")
 
 @dataclass(frozen=True, slots=True)
 class Trigger:
-    """Why a message was recognised: its category and the phrase as written in the data."""
+    """Why a message was recognised: its category, the phrase as written in the data, and the
+    language of the data it is in."""
 
     category: str
     phrase: str
+    lang: str
 
 
 class SafetyDataError(Exception):
@@ -147,6 +149,7 @@ class _Words:
 
 @dataclass(frozen=True, slots=True)
 class _Language:
+    lang: str
     categories: tuple[_Category, ...]
     vocabulary: frozenset[str]
     not_typos: frozenset[str]
@@ -180,7 +183,7 @@ class _Language:
                     for first, last in words.occurrences(trigger.tokens, MAX_GAP)
                 ):
                     best = trigger
-        return None if best is None else Trigger(best.category, best.text)
+        return None if best is None else Trigger(best.category, best.text, self.lang)
 
     def _filed(self, words: _Words) -> dict[int, list[int]]:
         """The triggers filed under a word of the message, by category: the only ones that
@@ -319,6 +322,7 @@ def _read_language(file: Path, tokenize: Tokenize, problems: list[Problem]) -> _
         where.add(("not_typos",), "'not_typos' must be a list of words")
         not_typos = []
     return _Language(
+        lang,
         tuple(categories),
         vocabulary,
         frozenset(token for word in not_typos for token in tokenize(word, lang)),

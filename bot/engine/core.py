@@ -260,6 +260,8 @@ class ConversationEngine:
         trigger = self.deps.safeguarding.check(text, turn.lang)
         if trigger is None:
             return False
+        if turn.incoming.kind is Kind.TEXT and trigger.lang != turn.lang:
+            await language.follow(turn, text, hint=trigger.lang)  # the helplines in it
         shown = tickets.helplines_shown(turn)
         if not shown:
             self._say_helplines(turn)

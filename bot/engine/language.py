@@ -24,10 +24,16 @@ def normaliser(lang: str) -> Normaliser:
     return Normaliser(lang)
 
 
-def written_in(languages: tuple[str, ...], current: str, text: str) -> str:
-    """The language `text` is clearly written in, else `current`."""
+def written_in(
+    languages: tuple[str, ...], current: str, text: str, hint: str | None = None
+) -> str:
+    """The language `text` is clearly written in, else `current`. `hint` is a language the
+    text is known to use otherwise (a safeguarding phrase of it was found): it counts as one
+    telling word, so that "my mom hits me" (one English function word) is read in English."""
     owner = _telling_words(languages)
     telling = [owner[word] for word in words(text) if word in owner]
+    if hint in languages:
+        telling.append(hint)
     if current in telling:
         return current
     best = max(languages, key=telling.count)
@@ -44,9 +50,9 @@ def _telling_words(languages: tuple[str, ...]) -> dict[str, str]:
     return {word: langs[0] for word, langs in owners.items() if len(langs) == 1}
 
 
-async def follow(turn: Turn, text: str) -> None:
+async def follow(turn: Turn, text: str, hint: str | None = None) -> None:
     """Switch the user's language if `text` is clearly in another one (it is kept: the
-    next buttons and notices come in it too)."""
-    lang = written_in(tuple(turn.deps.texts.languages), turn.lang, text)
+    next buttons and notices come in it too); `hint` as for `written_in`."""
+    lang = written_in(tuple(turn.deps.texts.languages), turn.lang, text, hint)
     if lang != turn.lang:
         await turn.save(language=lang)

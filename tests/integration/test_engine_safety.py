@@ -26,6 +26,27 @@ async def test_safeguarding_is_never_answered_from_the_faq(desk: Desk, tmp_path:
     assert 9001 in pinged  # urgent: straight to the coordinator
 
 
+async def test_a_child_writing_english_about_danger_reads_the_helplines_in_english(
+    desk: Desk, tmp_path: Path
+):
+    """An Italian phone, an English message with one English function word: the trigger
+    found in the English list tells the language."""
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "my dad hits me", language_code="it")
+    assert chat.texts(PUPIL)[0].startswith("You did the right thing telling me.")
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert user.language == "en"  # what follows comes in English too
+
+
+async def test_an_italian_message_with_an_english_trigger_word_stays_italian(
+    desk: Desk, tmp_path: Path
+):
+    chat = small_world(desk, tmp_path)
+    await chat.say(PUPIL, "mi hanno mandato delle nudes", language_code="it")
+    user = await desk.users.get_or_create_user(PUPIL, "it")
+    assert user.language == "it"
+
+
 async def test_stickers_voice_documents_and_locations_get_one_kind_reply(
     desk: Desk, tmp_path: Path
 ):

@@ -36,3 +36,9 @@ def test_a_message_without_two_telling_words_keeps_the_users_language(text: str)
 def test_a_mixed_message_keeps_the_users_language_if_it_has_any_of_its_words():
     assert written_in(LANGUAGES, "it", "the wifi in classe non va") == "it"
     assert written_in(LANGUAGES, "en", "the wifi in classe non va") == "en"
+
+
+def test_a_safeguarding_phrase_of_a_language_counts_as_one_telling_word():
+    assert written_in(LANGUAGES, "it", "my mom hits me", hint="en") == "en"
+    assert written_in(LANGUAGES, "it", "mi hanno mandato una foto nude", hint="en") == "it"
+    assert written_in(LANGUAGES, "it", "nudes", hint="en") == "it"  # one is not enough

@@ -101,7 +101,7 @@ def test_matching_rules(tmp_path: Path, text: str, found: str | None) -> None:
 
 def test_the_longest_phrase_wins_across_categories(tmp_path: Path) -> None:
     found = detector(tmp_path, {"it.yaml": RULES}).check("mi prendono in giro", "it")
-    assert found == Trigger("bullying", "mi prendono in giro")
+    assert found == Trigger("bullying", "mi prendono in giro", "it")
 
 
 def test_every_language_is_checked_the_users_first(tmp_path: Path) -> None:
@@ -117,10 +117,10 @@ def test_every_language_is_checked_the_users_first(tmp_path: Path) -> None:
         (tmp_path / name).write_text(text)
     loaded = SafeguardingDetector.load(tmp_path, recording_split)
     seen.clear()
-    assert loaded.check("paura", "en") == Trigger("fear", "paura")
+    assert loaded.check("paura", "en") == Trigger("fear", "paura", "it")
     assert seen == ["en", "it"]
     seen.clear()
-    assert loaded.check("scared", "it") == Trigger("fear", "scared")
+    assert loaded.check("scared", "it") == Trigger("fear", "scared", "en")
     assert seen == ["it", "en"]
     assert loaded.check("nothing here", None) is None
 
