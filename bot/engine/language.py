@@ -5,7 +5,8 @@ phone who writes "someone is bullying me in the class chat" must still read the 
 English. A message switches the user's language only when it uses at least
 `CLEAR_FUNCTION_WORDS` function words (stop words, chat abbreviations) of another language
 and none of theirs, counting only words that belong to one language ("in", "me", "a" are
-both Italian and English): "hello", "ok", "wifi" or a name never switch anything.
+both Italian and English): "hello", "ok", "wifi" or a name never switch anything. A
+safeguarding phrase found in another language's list counts as one such word.
 """
 
 from __future__ import annotations
