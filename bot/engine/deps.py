@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from bot.engine.schools import Schools
 from bot.safeguarding import Helpline
 from bot.texts import Texts
 from escalation.api import EscalationService, UserStore
@@ -68,7 +69,7 @@ class Deps:
     texts: Texts
     safeguarding: Safeguarding
     flood: Flood
-    schools: tuple[str, ...]
+    schools: Schools  # from bot/schools.yaml
     helplines: tuple[Helpline, ...]  # from bot/helplines.yaml
     bot_username: str  # for the t.me link offered in group chats
     clock: Callable[[], datetime]

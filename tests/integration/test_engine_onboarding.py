@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.actions import Kind, Send
+from bot.engine.schools import Schools, load_schools
 from tests.conftest import Desk
-from tests.integration.engine_harness import PUPIL, world
+from tests.integration.engine_harness import PUPIL, World, world
 
 
 async def test_start_to_first_question_in_three_taps(desk: Desk):
@@ -59,13 +60,17 @@ async def test_a_misspelt_or_wrapped_school_name_is_found(desk: Desk):
     await choosing_school(chat)
     await chat.say(PUPIL, "giacossa")
     assert [b.label for b in chat.last(PUPIL).buttons] == ["🏫 IC Giacosa", "🤷 Non lo so"]
-    await chat.say(PUPIL, "la scuola di via console marcello")
-    assert [b.label for b in chat.last(PUPIL).buttons] == [
-        "🏫 IC Via Console Marcello", "🤷 Non lo so"
-    ]
-    await chat.press(PUPIL, "Console")
+    await picked_by_typing(desk, chat, "la scuola di via console marcello",
+                           "IC Via Console Marcello")
+
+
+async def picked_by_typing(desk: Desk, chat: World, typed: str, school: str) -> None:
+    """`typed` offers `school` alone (and "Non lo so"); pressing it keeps it as the school."""
+    await chat.say(PUPIL, typed)
+    assert [b.label for b in chat.last(PUPIL).buttons] == [f"🏫 {school}", "🤷 Non lo so"]
+    await chat.press(PUPIL, school)
     user = await desk.users.get_or_create_user(PUPIL, "it")
-    assert (user.school, user.state) == ("IC Via Console Marcello", "ready")
+    assert (user.school, user.state) == (school, "ready")
 
 
 async def test_an_unknown_school_is_asked_again_never_sent_to_a_volunteer(desk: Desk):
@@ -81,6 +86,20 @@ async def test_an_unknown_school_is_asked_again_never_sent_to_a_volunteer(desk: 
     user = await desk.users.get_or_create_user(PUPIL, "it")
     assert user.state == "choosing_school"
     assert await desk.service.ticket_by_number("T-0001") is None
+
+
+async def test_another_name_of_a_school_finds_it_and_the_official_name_is_kept(desk: Desk):
+    shipped = load_schools()
+    chat = world(desk, schools=Schools(shipped.names, {"IC Via Russo": ("Via dei Tigli",)}))
+    await choosing_school(chat)
+    await picked_by_typing(desk, chat, "la scuola di via dei tili", "IC Via Russo")  # misspelt
+
+
+async def test_a_word_of_the_official_name_needs_no_other_name(desk: Desk):
+    """As the schools file says: "la Pizzigoni" finds IC Rinnovata Pizzigoni as it is."""
+    chat = world(desk)
+    await choosing_school(chat)
+    await picked_by_typing(desk, chat, "la Pizzigoni", "IC Rinnovata Pizzigoni")
 
 
 async def test_typing_non_lo_so_skips_the_school(desk: Desk):
