@@ -42,9 +42,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def check_rota(args: argparse.Namespace) -> int:
-    from bot.engine.schools import load_schools  # the bot owns the list users pick from
+    from bot.engine.schools import SchoolsLoadError, load_schools  # the bot owns the list
 
-    rota = _load(args.file, schools=load_schools(args.schools))
+    try:
+        schools = load_schools(args.schools)
+    except SchoolsLoadError as error:
+        print_problems(error.problems)
+        print(f"{args.schools}: {count(len(error.problems), 'error')}: the rota is not checked")
+        return 1
+    rota = _load(args.file, schools=schools)
     if rota is None:
         return 1
     counts = ", ".join(

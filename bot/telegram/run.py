@@ -24,6 +24,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.engine.assemble import RotaFile, assemble
+from bot.engine.schools import SchoolsLoadError
 from bot.telegram.app import POLL_SECONDS, attach, build_application
 from bot.telegram.cli import whole_days
 from bot.telegram.menu import CommandMenus, MenuError, load_menus, set_menus
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         rota = RotaFile(args.rota or SHIPPED_ROTA)
         application = _application(args, token, create_engine(url), rota, menus, days)
         _serve(application, args)
-    except (KBLoadError, RotaLoadError, MenuError) as error:
+    except (KBLoadError, RotaLoadError, SchoolsLoadError, MenuError) as error:
         _fail(f"cannot start with these files:\n{error}")
         return EXIT_UNAVAILABLE
     except InvalidToken:

@@ -34,6 +34,17 @@ def test_check_passes_the_shipped_rota_and_shows_its_warning(capsys):
     ]
 
 
+def test_check_with_a_broken_school_list_names_its_problem_and_fails(tmp_path, capsys):
+    schools = tmp_path / "schools.yaml"
+    schools.write_text("schools:\n  - IC Giacosa\n  - also: [Giacosa]\n", encoding="utf-8")
+
+    code, lines = run(capsys, "check", str(SHIPPED_ROTA), "--schools", str(schools))
+
+    assert code == 1
+    assert lines[0].startswith(f"{schools}:3: error: ") and "'name'" in lines[0]
+    assert lines[-1] == f"{schools}: 1 error: the rota is not checked"
+
+
 def test_check_warns_about_schools_users_cannot_pick(tmp_path, capsys):
     schools = tmp_path / "schools.yaml"
     schools.write_text("schools: [IC Giacosa, IC Cadorna]\n", encoding="utf-8")
