@@ -30,6 +30,7 @@ from knowledge_base.yamlsource import (
     describe,
     did_you_mean,
     read_yaml,
+    why_unreadable,
 )
 
 SHIPPED_ROTA = Path(__file__).with_name("rota.yaml")
@@ -343,12 +344,8 @@ def load_rota(
     """
     try:
         document = read_yaml(path)
-    except YamlSyntaxError as error:
-        raise RotaLoadError((Problem(path, error.line, error.explanation),)) from None
-    except OSError as error:
-        raise RotaLoadError(
-            (Problem(path, 0, f"cannot read the file: {error.strerror}"),)
-        ) from None
+    except (YamlSyntaxError, OSError) as error:
+        raise RotaLoadError((Problem(path, *why_unreadable(error)),)) from None
     reader = _RotaReader(path, document, languages, schools)
     rota = reader.read()
     problems = tuple(sorted(reader.problems, key=_line))

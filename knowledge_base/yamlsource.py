@@ -98,6 +98,14 @@ class YamlDocument:
         return self.lines[path]
 
 
+def why_unreadable(error: YamlSyntaxError | OSError) -> tuple[int, str]:
+    """Where and why a file could not be read as YAML (line 0: the whole file), for the one
+    problem a loader reports then."""
+    if isinstance(error, YamlSyntaxError):
+        return error.line, error.explanation
+    return 0, f"cannot read the file: {error.strerror}"
+
+
 def read_yaml(path: Path) -> YamlDocument:
     """Read and parse one file; raises YamlSyntaxError (also for text that is not UTF-8)."""
     data = path.read_bytes()

@@ -30,6 +30,7 @@ from knowledge_base.yamlsource import (
     describe,
     did_you_mean,
     read_yaml,
+    why_unreadable,
 )
 
 MAX_BUTTONS = 6
@@ -83,12 +84,8 @@ def load_schools(path: Path | None = None) -> Schools:
     source = path or Path(str(resources.files("bot") / "schools.yaml"))
     try:
         document = read_yaml(source)
-    except YamlSyntaxError as error:
-        raise SchoolsLoadError((Problem(source, error.line, error.explanation),)) from None
-    except OSError as error:
-        raise SchoolsLoadError(
-            (Problem(source, 0, f"cannot read the file: {error.strerror}"),)
-        ) from None
+    except (YamlSyntaxError, OSError) as error:
+        raise SchoolsLoadError((Problem(source, *why_unreadable(error)),)) from None
     reader = _SchoolsReader(source, document)
     schools = reader.read()
     if reader.problems:
