@@ -124,6 +124,9 @@ def explain(matcher: Matcher, decision: Decision) -> list[str]:
     elif decision.action == "clarify":
         if decision.blocked_by:
             reason = "the top entry may not be answered (see above)"
+        elif decision.guessed:
+            reason = ("every word the top entry shares with the question was read as a typo "
+                      "of one of its words: a guess is offered, never answered")
         elif decision.confidence < s.answer_threshold:
             reason = f"{sure} < answer threshold {s.answer_threshold}"
         else:

@@ -57,6 +57,7 @@ class Decision:
     # The candidates after the top close enough to it to be offered in a clarify (the same
     # window): credible alternatives when an answer did not help; empty when all are far behind.
     runners_up: tuple[str, ...] = ()
+    guessed: bool = False  # the top entry shares only typo guesses with the query: not answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,7 @@ class Evidence:
     # 0 when all the words it shares are everyday ones (the lexicon's `everyday`)
     matched_words: tuple[str, ...]
     blocked_by: str | None = None  # a not-question that fits as well as the best phrasing
+    guessed: bool = False  # every word it shares with the query is one read as a typo
 
 
 class _Scored(NamedTuple):
@@ -116,11 +118,13 @@ class _Scored(NamedTuple):
 
 
 class _Query(NamedTuple):
-    """A query as one language reads it: its terms, their weights and the weights' sum."""
+    """A query as one language reads it: its terms, their weights and the weights' sum, and
+    the terms that are typo corrections (guesses)."""
 
     terms: list[Term]
     weights: dict[str, float]
     total: float
+    guessed: frozenset[str]
 
 
 def _by_initial(vocabulary: Iterable[str]) -> dict[str, list[str]]:
@@ -254,28 +258,33 @@ class _LanguageIndex:
         self.corrections[term] = found
         return found
 
-    def query_terms(self, text: str) -> list[Term]:
+    def query_terms(self, text: str) -> tuple[list[Term], frozenset[str]]:
         """The query's terms, typos corrected to the KB's vocabulary, each once (a word of a
-        not-question is no typo: it is kept, to be compared with the not-questions)."""
+        not-question is no typo: it is kept, to be compared with the not-questions); and the
+        terms that are corrections."""
         seen: dict[str, Term] = {}
+        guessed = set()
         for term, word in self.normaliser.terms(text):
             if term not in self.idf and term not in self.not_question_words:
-                term = self.correct(term) or term
+                corrected = self.correct(term)
+                if corrected is not None:
+                    term = corrected
+                    guessed.add(term)
             seen.setdefault(term, Term(term, word))
-        return list(seen.values())
+        return list(seen.values()), frozenset(guessed)
 
     def score(self, text: str, floor: float = -math.inf) -> tuple[_Query, dict[int, _Scored]]:
         """The query as read here, and the evidence (but for `evidence`'s part) for every
         entry worth scoring, by entry number; none for the entries whose score, even with the
         closest wording (fuzzy 1), would round below `floor`."""
         s = self.settings
-        terms = self.query_terms(text)
+        terms, guessed = self.query_terms(text)
         weights = {
             t.term: self.idf.get(t.term, self.unknown_weight)
             for t in terms
             if t.term in self.idf or not t.term.isdigit()
         }
-        query = _Query(terms, weights, sum(weights.values()))
+        query = _Query(terms, weights, sum(weights.values()), guessed)
         if not weights:
             return query, {}
         found = self._evidence(weights, self._shortlist(weights))
@@ -294,10 +303,12 @@ class _LanguageIndex:
     def evidence(self, query: _Query, number: int, scored: _Scored) -> Evidence:
         """The whole evidence of an entry `score` scored: with the user's words it shares and
         the not-question that blocks it, if any."""
+        shared = [t for t in query.terms if t.term in self.entry_terms[number]]
         return Evidence(
             *scored,
-            tuple(t.word for t in query.terms if t.term in self.entry_terms[number]),
+            tuple(t.word for t in shared),
             self._blocking(number, query.weights, query.total, scored.phrasing),
+            guessed=bool(shared) and all(t.term in query.guessed for t in shared),
         )
 
     def _blocking(self, number: int, weights: Mapping[str, float], total: float,
@@ -543,10 +554,13 @@ class Matcher:
         close = tuple(
             c.entry_id for c in ranked[1 : s.max_offered] if c.score >= top - s.clarify_window
         )
-        if not blocked and confidence >= s.answer_threshold and self._leads(scored):
+        if (not blocked and not evidence.guessed and confidence >= s.answer_threshold
+                and self._leads(scored)):
             return Decision("answer", ranked[0].entry_id, top, ranked, (), language, confidence,
                             runners_up=close)
+        guessed = evidence.guessed
         if top >= s.clarify_threshold:
             return Decision("clarify", None, top, ranked, (ranked[0].entry_id, *close), language,
-                            confidence, blocked, close)
-        return Decision("escalate", None, top, ranked, (), language, confidence, blocked)
+                            confidence, blocked, close, guessed)
+        return Decision("escalate", None, top, ranked, (), language, confidence, blocked,
+                        guessed=guessed)

@@ -41,6 +41,10 @@ class MatchSettings:
     lexicon's `everyday` list of time, calendar and school-life words: over one FAQ's few
     entries "anno" can look as rare as "fulmine", but a question that meets an entry only
     on such words is about something else).
+    An entry that shares with the query only words read as typos of its own is never
+    answered, only offered: the correction is a guess, and a real word two letters from a KB
+    word is read as its typo ("cioccolato" -> "chiocciola", answering a cake recipe question
+    with the keyboard's @ key; no answer of the dev or external sets relied on such guesses).
     `answer` when confidence >= `answer_threshold` and the top score is >= `answer_ratio`
     times the second's (a ratio carries over between KBs with different score levels better
     than a difference), or, when the query says at least `whole_phrasing` of one of the top

@@ -238,7 +238,7 @@ def test_a_word_of_a_not_question_is_not_corrected_as_a_typo(kb):
     plain, index = Matcher.build(kb)._indexes["it"], marked._indexes["it"]
     call = index.normaliser.stem("chiama")
     assert plain.correct(call) == index.normaliser.stem("chiave")  # one edit from a KB word
-    assert call in {t.term for t in index.query_terms("chiama")}
+    assert call in {t.term for t in index.query_terms("chiama")[0]}
 
 
 def test_a_question_asked_again_gets_the_decision_remembered(matcher):
@@ -298,3 +298,12 @@ def test_a_typo_of_a_synonym_the_kb_does_not_use_is_read_as_the_kbs_word(matcher
     assert "wirelss" in near.candidates[0].matched_words
     far = matcher.match("ho dimenticato la password del wirlss")
     assert "wirlss" not in far.candidates[0].matched_words
+
+
+def test_an_entry_met_only_through_typo_guesses_is_offered_not_answered(matcher):
+    """A real word one or two letters from a KB word is read as its typo ("cioccolato" ->
+    "chiocciola"): a guess, not a fact. With nothing else shared, the entry is offered."""
+    guessed = matcher.match("stampamte incepata")
+    assert guessed.action == "clarify" and guessed.offered[0] == "printer-jam"
+    typed = matcher.match("la stampante si incepata")  # one word as typed: a fact
+    assert (typed.action, typed.entry_id) == ("answer", "printer-jam")
