@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions import Keyboard
-from bot.engine import language, tickets
+from bot.engine import tickets
 from bot.engine.callbacks import Callback, Press
 from bot.engine.markup import to_html
 from bot.engine.turn import Turn
 from escalation.api import Outcome
-from knowledge_base.matcher import Decision
 from knowledge_base.model import Entry
 
 MAX_OFFERED = 3
@@ -52,26 +51,16 @@ async def ask(turn: Turn, text: str) -> None:
     elif clarified:
         offered = [e for e in map(kb.get, decision.offered or ranked) if e][:MAX_OFFERED]
         await _offer(turn, question_id, text, offered)
-    elif not _shares_a_word(decision):
+    elif not ranked:
         await _off_topic(turn, question_id, text)
     else:
         await tickets.ask_description(turn, text, question_id=question_id)
 
 
-def _shares_a_word(decision: Decision) -> bool:
-    """Whether an entry shares a word with the question, beyond the function words of its
-    language: candidates may come only from letters that look alike ("what is the capital of
-    france"), or from a function word read in the other language ("chi", "come" in English)."""
-    function_words = language.normaliser(decision.language).function_words
-    return any(
-        word not in function_words for c in decision.candidates for word in c.matched_words
-    )
-
-
 async def _off_topic(turn: Turn, question_id: int, text: str) -> None:
-    """No FAQ entry shares a word with it ("quanto fa 7 per 8", "qual è la capitale della
-    francia"): say what the bot is for, with a volunteer one tap away, rather than hand every
-    joke and homework question to the volunteers as a ticket."""
+    """No FAQ entry shares a single word with it ("quanto fa 7 per 8", "raccontami una
+    barzelletta"): say what the bot is for, with a volunteer one tap away, rather than hand
+    every joke and homework question to the volunteers as a ticket."""
     await _remember(turn, id=question_id, text=text, tried=[], spare=[])
     human = turn.button("question.human_button", Press.FEEDBACK, question_id, "human")
     turn.say("question.off_topic", ((human,),))
