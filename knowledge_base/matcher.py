@@ -263,15 +263,14 @@ class _LanguageIndex:
         not-question is no typo: it is kept, to be compared with the not-questions); and the
         terms that are corrections."""
         seen: dict[str, Term] = {}
-        guessed = set()
+        guessed, typed = set(), set()
         for term, word in self.normaliser.terms(text):
+            corrected = None
             if term not in self.idf and term not in self.not_question_words:
                 corrected = self.correct(term)
-                if corrected is not None:
-                    term = corrected
-                    guessed.add(term)
-            seen.setdefault(term, Term(term, word))
-        return list(seen.values()), frozenset(guessed)
+            (guessed if corrected else typed).add(corrected or term)
+            seen.setdefault(corrected or term, Term(corrected or term, word))
+        return list(seen.values()), frozenset(guessed - typed)
 
     def score(self, text: str, floor: float = -math.inf) -> tuple[_Query, dict[int, _Scored]]:
         """The query as read here, and the evidence (but for `evidence`'s part) for every

@@ -307,3 +307,6 @@ def test_an_entry_met_only_through_typo_guesses_is_offered_not_answered(matcher)
     assert guessed.action == "clarify" and guessed.offered[0] == "printer-jam"
     typed = matcher.match("la stampante si incepata")  # one word as typed: a fact
     assert (typed.action, typed.entry_id) == ("answer", "printer-jam")
+    index = matcher._indexes["it"]
+    assert index.query_terms("stampamte")[1] == {index.normaliser.stem("stampante")}
+    assert index.query_terms("stampante stampamte")[1] == frozenset()  # typed once: no guess
