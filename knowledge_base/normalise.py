@@ -60,6 +60,7 @@ class Lexicon:
     abbreviations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     expressions: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     everyday: tuple[str, ...] = ()  # words of daily life that say nothing of the problem
+    devices: frozenset[str] = frozenset()  # words of what the helpdesk is for
     synonyms: tuple[tuple[str, ...], ...] = ()
 
 
@@ -87,6 +88,7 @@ def load_lexicon(lang: str) -> Lexicon:
             for k, v in (data.get("expressions") or {}).items()
         },
         everyday=tuple(str(w) for w in data.get("everyday") or ()),
+        devices=frozenset(str(w) for w in data.get("devices") or ()),
         synonyms=tuple(tuple(str(w) for w in group) for group in data.get("synonyms") or ()),
     )
 

@@ -7,15 +7,18 @@ logs every question with its outcome for /stats and /nonrisposte.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot.actions import Keyboard
-from bot.engine import tickets
+from bot.engine import language, tickets
 from bot.engine.callbacks import Callback, Press
 from bot.engine.markup import to_html
 from bot.engine.turn import Turn
 from escalation.api import Outcome
+from knowledge_base.matcher import Decision
 from knowledge_base.model import Entry
+from knowledge_base.normalise import words
 
 MAX_OFFERED = 3
 
@@ -51,16 +54,34 @@ async def ask(turn: Turn, text: str) -> None:
     elif clarified:
         offered = [e for e in map(kb.get, decision.offered or ranked) if e][:MAX_OFFERED]
         await _offer(turn, question_id, text, offered)
-    elif not ranked:
+    elif _off_topic_question(decision, text):
         await _off_topic(turn, question_id, text)
     else:
         await tickets.ask_description(turn, text, question_id=question_id)
 
 
+def _off_topic_question(decision: Decision, text: str) -> bool:
+    """About nothing the helpdesk does: no entry shares a word with it beyond the function
+    words of its language (candidates may come only from letters that look alike, "che tempo
+    fa domani a milano", or from a function word read as one of the other language, "chi"),
+    and it names no device, connection or school app (the lexicon's `devices`: "la lavagna
+    digitale fa un fischio" goes to a volunteer though no entry knows its words)."""
+    reading = language.normaliser(decision.language)
+    shared = {w for c in decision.candidates for w in c.matched_words}
+    if shared - reading.function_words:
+        return False
+    return not any(reading.stem(w) in _device_stems(decision.language) for w in words(text))
+
+
+@functools.cache
+def _device_stems(lang: str) -> frozenset[str]:
+    reading = language.normaliser(lang)
+    return frozenset(reading.stem(w) for w in reading.lexicon.devices)
+
+
 async def _off_topic(turn: Turn, question_id: int, text: str) -> None:
-    """No FAQ entry shares a single word with it ("quanto fa 7 per 8", "raccontami una
-    barzelletta"): say what the bot is for, with a volunteer one tap away, rather than hand
-    every joke and homework question to the volunteers as a ticket."""
+    """Say what the bot is for, with a volunteer one tap away, rather than hand every joke
+    and homework question ("quanto fa 7 per 8") to the volunteers as a ticket."""
     await _remember(turn, id=question_id, text=text, tried=[], spare=[])
     human = turn.button("question.human_button", Press.FEEDBACK, question_id, "human")
     turn.say("question.off_topic", ((human,),))

@@ -44,7 +44,8 @@ async def test_staff_never_read_the_pupils_name_or_telegram_id(
         (welcome,) = await replies(fake, PUPIL, pupil_sends(fake, "/start"))
         schools = await pupil_presses(fake, welcome, "role:pupil")
         await pupil_presses(fake, schools, "school:skip")
-        (off_topic,) = await replies(fake, PUPIL, pupil_sends(fake, "mi aiuti con la lavagna?"))
+        homework = pupil_sends(fake, "mi aiuti con i compiti di storia?")
+        (off_topic,) = await replies(fake, PUPIL, homework)
         describe = await pupil_presses(fake, off_topic, "fb:")  # "talk to a volunteer"
         await pupil_presses(fake, describe, "desc:")
         await fake.wait_for("sendMessage", lambda r: r.chat_id == GIULIA

@@ -80,7 +80,16 @@ async def test_inside_a_ticket_thanks_reach_the_volunteer_not_the_bot(desk: Desk
     assert await count(desk, Ticket) == 1
 
 
-@pytest.mark.parametrize("message", ["quanto fa 7 per 8", "raccontami una barzelletta"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "quanto fa 7 per 8",
+        "raccontami una barzelletta",
+        "che tempo fa domani a milano",  # entries only like it letter by letter, no word
+        "chi era giulio cesare",  # "chi" read as an English word is no shared word
+        "qual è la capitale della francia",
+    ],
+)
 async def test_off_topic_says_what_the_bot_is_for_with_a_volunteer_one_tap_away(
     desk: Desk, message: str
 ):
@@ -93,6 +102,17 @@ async def test_off_topic_says_what_the_bot_is_for_with_a_volunteer_one_tap_away(
 
     await chat.press(PUPIL, "Parla con un volontario")
     assert "persona vera" in chat.last(PUPIL).text  # asked to describe: the ticket is next
+
+
+@pytest.mark.parametrize(
+    "message", ["la fotocopiatrice è inceppata", "la lavagna digitale fa un fischio"]
+)
+async def test_a_device_problem_in_words_the_faq_lacks_goes_to_a_volunteer(
+    desk: Desk, message: str
+):
+    chat = world(desk)
+    await chat.say(PUPIL, message)
+    assert "persona vera" in chat.last(PUPIL).text  # asked to describe it for a volunteer
 
 
 async def test_a_child_who_writes_english_is_answered_in_english_from_then_on(desk: Desk):
