@@ -179,6 +179,7 @@ class Stats:
     answered_by_bot: int  # this week: answered, clarified or solved without a human
     escalated: int  # this week
     expired: int  # this week: tickets nobody took in time (their users were told)
+    handed_back: int  # this week: taken tickets that went back because nobody answered
     median_first_reply_seconds: float | None  # tickets opened this week that got a reply
     rated: int
     mean_rating: float | None

@@ -40,6 +40,8 @@ from escalation.models import AckTimer, Ticket, TicketMessage, TimerKind, Volunt
 from escalation.queries import DEFAULT_LANGUAGE, SYSTEM, audit
 from escalation.rota import EscalationPolicy, Rota
 
+HANDED_BACK = "handed_back"  # the audit action of a hand-back, which /stats counts
+
 
 class _Wait(NamedTuple):
     """How long the user has been waiting for the taker, and for what."""
@@ -159,7 +161,7 @@ async def _hand_back(
     rota: Rota,
 ) -> Effects:
     waited = _minutes(now - wait.since)
-    audit(session, now, SYSTEM, "handed_back", ticket, volunteer=taker.code, minutes=waited)
+    audit(session, now, SYSTEM, HANDED_BACK, ticket, volunteer=taker.code, minutes=waited)
     effects = await offers.hand_back(session, ticket, now, rota)  # the timer goes with it
     notices = _to_taker(taker, "volunteer.handed_on", {"number": ticket.number})
     notices += await _to_other_coordinators(

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from escalation.api import FrequentQuestion, Outcome, Stats, TicketStatus
-from escalation.models import QuestionLog, Ticket
+from escalation.models import AuditEntry, QuestionLog, Ticket
+from escalation.reply_watch import HANDED_BACK
 from knowledge_base.normalise import words
 
 ANSWERED_BY_BOT = (Outcome.ANSWERED, Outcome.CLARIFIED, Outcome.SOLVED)
@@ -63,6 +64,12 @@ async def coordinator_stats(session: AsyncSession, now: datetime, zone: ZoneInfo
         expired=await session.scalar(
             select(func.count(Ticket.id)).where(
                 Ticket.status == TicketStatus.EXPIRED, Ticket.closed_at >= week
+            )
+        )
+        or 0,
+        handed_back=await session.scalar(
+            select(func.count(AuditEntry.id)).where(
+                AuditEntry.action == HANDED_BACK, AuditEntry.at >= week
             )
         )
         or 0,

@@ -23,7 +23,7 @@ def _minutes(seconds: float | None) -> str:
 
 async def stats(turn: Turn) -> None:
     """/stats: this week's questions, what the bot solved alone, hand-overs, speed, ratings,
-    and the hand-overs nobody took in time."""
+    the hand-overs nobody took in time, and those whose volunteer went quiet."""
     numbers = await turn.deps.escalation.stats()
     counts = turn.text(
         "coordinator.stats",
@@ -36,7 +36,9 @@ async def stats(turn: Turn) -> None:
         rating="–" if numbers.mean_rating is None else f"{numbers.mean_rating:.1f}",
         solved=_percent(numbers.solved_share),
     )
-    turn.send(f"{counts}\n{turn.text('coordinator.stats_expired', expired=numbers.expired)}")
+    expired = turn.text("coordinator.stats_expired", expired=numbers.expired)
+    handed_back = turn.text("coordinator.stats_handed_back", handed_back=numbers.handed_back)
+    turn.send(f"{counts}\n{expired}\n{handed_back}")
 
 
 async def unanswered(turn: Turn) -> None:

@@ -95,6 +95,11 @@ async def test_still_silent_the_ticket_is_handed_on_and_the_pupil_told_kindly(
     assert "Non hai una richiesta" in chat.last(taker).text
     assert chat.last(PUPIL).text.startswith("Stiamo cercando")  # nothing reached the pupil
 
+    await chat.command(COORDINATOR, "stats")
+    assert chat.last(COORDINATOR).text.endswith(
+        "Passate ad altri volontari perché nessuno rispondeva: 1"
+    )
+
 
 async def test_a_taker_who_writes_is_left_alone(desk: Desk, tmp_path: Path):
     chat = small_world(desk, tmp_path)

@@ -122,6 +122,7 @@ async def test_still_silent_after_as_long_again_the_ticket_goes_back_to_the_chai
     assert (timer.kind, timer.level) == (TimerKind.CHAIN, 1)
     assert (await audit_actions(desk, ticket.id))[-3:] == ["reply_reminded", "handed_back",
                                                             "offered"]
+    assert (await desk.service.stats()).handed_back == 1  # the coordinators' /stats counts it
 
 
 async def test_the_handed_back_ticket_never_goes_to_its_silent_taker_again(desk: Desk):
