@@ -6,14 +6,15 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from escalation.db import create_engine
 
@@ -23,13 +24,23 @@ things = Table(
 )
 
 
-async def test_rows_counts_and_ids_come_back(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'inline.sqlite3'}")
+@asynccontextmanager
+async def things_at(path: Path, **options: Any) -> AsyncIterator[AsyncEngine]:
+    """An engine on the SQLite file `path` (through escalation.db) with the table made."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", **options)
     try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def test_rows_counts_and_ids_come_back(tmp_path: Path) -> None:
+    async with things_at(tmp_path / "inline.sqlite3") as engine:
         async with engine.begin() as connection:
             raw = await connection.get_raw_connection()
             assert isinstance(raw.driver_connection, sqlite3.Connection)
-            await connection.run_sync(metadata.create_all)
             first = await connection.execute(insert(things).values(name="a"))
             assert first.inserted_primary_key == (1,)  # lastrowid, no RETURNING
             ids = await connection.scalars(
@@ -46,17 +57,12 @@ async def test_rows_counts_and_ids_come_back(tmp_path: Path) -> None:
             assert [row.name for row in rows] == ["a", "b", "x", "x"]
             streamed = await connection.stream(select(things.c.id).order_by(things.c.id))
             assert [row.id async for row in streamed] == [1, 2, 3, 4]
-    finally:
-        await engine.dispose()
 
 
 async def test_statements_commits_and_rollbacks_run_in_place_without_yielding_to_the_loop(
     tmp_path: Path,
 ) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'in-place.sqlite3'}")
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+    async with things_at(tmp_path / "in-place.sqlite3") as engine:
         others: list[str] = []
         asyncio.get_running_loop().call_soon(others.append, "another task ran")
         connection = await engine.connect()  # not `async with`: its exit is a task of its own
@@ -72,8 +78,6 @@ async def test_statements_commits_and_rollbacks_run_in_place_without_yielding_to
         async with engine.connect() as connection:
             names = await connection.scalars(select(things.c.name).order_by(things.c.id))
             assert list(names) == ["a", "b", "c"]
-    finally:
-        await engine.dispose()
 
 
 @contextmanager
@@ -122,10 +126,7 @@ async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "wait.sqlite3"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+    async with things_at(path) as engine:
         with locked_by_another_process(path) as release:
             asyncio.get_running_loop().call_later(0.3, release.set)
 
@@ -138,16 +139,11 @@ async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
             names, ticks = await _ticks_while(ours())
         assert names == ["theirs", "ours"]  # ours waited for theirs
         assert ticks >= 10  # ~0.3 s of waiting, the loop free all along
-    finally:
-        await engine.dispose()
 
 
 async def test_a_lock_never_released_fails_after_the_timeout_as_before(tmp_path: Path) -> None:
     path = tmp_path / "timeout.sqlite3"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}", connect_args={"timeout": 0.3})
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+    async with things_at(path, connect_args={"timeout": 0.3}) as engine:
         with locked_by_another_process(path):
 
             async def ours() -> None:
@@ -156,18 +152,13 @@ async def test_a_lock_never_released_fails_after_the_timeout_as_before(tmp_path:
 
             with pytest.raises(OperationalError, match="database is locked"):
                 await _ticks_while(ours())
-    finally:
-        await engine.dispose()
 
 
 async def test_a_transaction_of_this_process_holding_the_lock_across_an_await_is_waited_for(
     tmp_path: Path,
 ) -> None:
     """Inline SQLite must not wait inside the call: the holder could never go on."""
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'same-process.sqlite3'}")
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+    async with things_at(tmp_path / "same-process.sqlite3") as engine:
         first_holds = asyncio.Event()
 
         async def first() -> None:
@@ -185,5 +176,3 @@ async def test_a_transaction_of_this_process_holding_the_lock_across_an_await_is
         async with engine.connect() as connection:
             names = await connection.scalars(select(things.c.name).order_by(things.c.id))
             assert list(names) == ["first", "second"]
-    finally:
-        await engine.dispose()
